@@ -1,0 +1,152 @@
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from './log.js';
+import type { Config } from './config/schema.js';
+import { Hub } from './core/hub.js';
+import { randomStatId, randomString } from './core/ids.js';
+import type { GateSink, NotifySink } from './hooks/events.js';
+import { createHookSystem, validateHookTargets, type HookSystem } from './hooks/hook-system.js';
+import { RtmpServer, type RtmpServerOptions } from './server/rtmp-server.js';
+
+/** Everything the composition root needs; the CLI and `startServer` build it. */
+export interface AppOptions {
+  config: Config;
+  logger: Logger;
+  /** Builds the next config on SIGHUP / reload(); throws ConfigError to keep the old one. */
+  reloadConfig?: () => Config;
+  /** In-process gate/notify sinks (embedding). */
+  handlers?: readonly (GateSink | NotifySink)[];
+  /** Where stdio hook lines go (default process.stdout). */
+  stdout?: NodeJS.WritableStream;
+  /** Tests shorten protocol timeouts and bounds. */
+  rtmp?: Pick<RtmpServerOptions, 'limits' | 'timeouts' | 'playerLimits'>;
+  /** Whether to write the pid file named by the config (the CLI does; embedders usually not). */
+  writePidFile?: boolean;
+}
+
+/** The running server: the only place long-lived services are created and wired. */
+export class App {
+  private config: Config;
+  readonly hub = new Hub();
+  readonly hooks: HookSystem;
+  readonly rtmp: RtmpServer;
+  private rtmpAddresses: AddressInfo[] = [];
+  private stopping: Promise<void> | undefined;
+
+  constructor(private readonly options: AppOptions) {
+    this.config = options.config;
+    validateHookTargets(this.config.hooks);
+    const serverId = resolveServerId(this.config, options.logger);
+    this.hooks = createHookSystem({
+      getConfig: () => this.config,
+      logger: options.logger,
+      serverId,
+      serviceId: randomString(8),
+      handlers: options.handlers,
+      stdout: options.stdout,
+    });
+    this.rtmp = new RtmpServer({
+      getConfig: () => this.config,
+      hub: this.hub,
+      hooks: this.hooks,
+      logger: options.logger,
+      ...options.rtmp,
+    });
+  }
+
+  /** The config in force (swapped by reload). */
+  getConfig(): Config {
+    return this.config;
+  }
+
+  /** The RTMP addresses actually bound (port 0 resolved). */
+  get addresses(): readonly AddressInfo[] {
+    return this.rtmpAddresses;
+  }
+
+  async start(): Promise<void> {
+    const { logger } = this.options;
+    if (this.config.daemon) logger.info('daemon on is accepted but ignored: srs-ts stays in the foreground');
+    if (this.config.httpApi.enabled) logger.warn({ listen: this.config.httpApi.listen }, 'http_api not implemented yet, ignored');
+    if (this.config.httpServer.enabled) logger.warn({ listen: this.config.httpServer.listen }, 'http_server not implemented yet, ignored');
+    this.rtmpAddresses = await this.rtmp.listen(this.config.listen);
+    if (this.options.writePidFile === true) writePidFile(this.config.pid, logger);
+    logger.info({ rtmp: this.rtmpAddresses.map((a) => `${a.address}:${a.port}`) }, 'server ready');
+  }
+
+  /**
+   * SIGHUP: build the new config; on any error keep the old one and log why
+   * (srs-spec §3.3). Hooks, security and vhost settings apply to the next event.
+   */
+  reload(): boolean {
+    const { logger, reloadConfig } = this.options;
+    if (reloadConfig === undefined) {
+      logger.warn('reload ignored: no config source to reload from');
+      return false;
+    }
+    try {
+      const next = reloadConfig();
+      validateHookTargets(next.hooks);
+      if (JSON.stringify(next.listen) !== JSON.stringify(this.config.listen)) {
+        logger.warn({ listen: next.listen }, 'listen changed: takes effect after a restart');
+      }
+      this.config = next;
+      logger.info({ file: next.file, vhosts: [...next.vhosts.keys()] }, 'config reloaded');
+      return true;
+    } catch (error) {
+      logger.error({ err: error instanceof Error ? error.message : String(error) }, 'reload failed, keeping the old config');
+      return false;
+    }
+  }
+
+  /**
+   * Graceful stop: listeners closed, every session ended with
+   * `server_shutdown` (their close events queued), notifications drained
+   * within `drainMs`, agents closed.
+   */
+  stop(drainMs = 5_000): Promise<void> {
+    this.stopping ??= (async () => {
+      await this.rtmp.closeListeners();
+      this.rtmp.closeSessions();
+      await this.hooks.drain(drainMs);
+      await this.hooks.close();
+      if (this.options.writePidFile === true) rmSync(this.config.pid, { force: true });
+      this.options.logger.info('server stopped');
+    })();
+    return this.stopping;
+  }
+}
+
+/**
+ * SRS server_id: config `server_id`, else the id file beside the pid file
+ * (`objs/srs.pid` → `objs/srs.id`), else a new `vid-xxxxxxx` persisted there
+ * (srs_app_config.cpp, srs-spec §1.5).
+ */
+function resolveServerId(config: Config, logger: Logger): string {
+  if (config.serverId !== undefined && config.serverId !== '') return config.serverId;
+  const idFile = config.pid.endsWith('.pid') ? config.pid.slice(0, -4) + '.id' : `${config.pid}.id`;
+  try {
+    const stored = readFileSync(idFile, 'utf8').trim();
+    if (stored !== '') return stored;
+  } catch {
+    // No id yet: make one below.
+  }
+  const id = randomStatId();
+  try {
+    mkdirSync(dirname(idFile), { recursive: true });
+    writeFileSync(idFile, id);
+  } catch (error) {
+    logger.warn({ file: idFile, err: error instanceof Error ? error.message : String(error) }, 'cannot persist server_id');
+  }
+  return id;
+}
+
+function writePidFile(path: string, logger: Logger): void {
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, `${process.pid}\n`);
+  } catch (error) {
+    logger.warn({ file: path, err: error instanceof Error ? error.message : String(error) }, 'cannot write pid file');
+  }
+}

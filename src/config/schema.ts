@@ -1,0 +1,149 @@
+/**
+ * The typed, validated config the rest of the server reads. Built by
+ * `build.ts` from the directive tree with SRS's defaults (srs-spec §3.2).
+ * Everything is readonly: a reload builds a new object and swaps it.
+ */
+
+/** One `listen` endpoint. `host` undefined means every address (SRS "1935"). */
+export interface ListenAddress {
+  readonly host: string | undefined;
+  readonly port: number;
+}
+
+export type SrsLogLevel = 'verbose' | 'info' | 'trace' | 'warn' | 'error';
+
+/** Where a directive came from, for messages that name file and line. */
+export interface SourcePosition {
+  readonly file: string;
+  readonly line: number;
+}
+
+export interface PlayConfig {
+  readonly gopCache: boolean; // play.gop_cache, default on
+  readonly gopCacheMaxFrames: number; // default 2500
+  readonly queueLengthSec: number; // play.queue_length, seconds, default 30
+  readonly mwLatencyMs: number; // default 350
+  readonly mwMsgs: number; // default 8 (0 when min_latency on)
+  readonly timeJitter: 'full' | 'zero' | 'off';
+}
+
+export interface PublishConfig {
+  readonly firstPacketTimeoutMs: number; // publish.firstpkt_timeout, default 20000
+  readonly normalTimeoutMs: number; // publish.normal_timeout, default 5000
+  readonly kickoffForIdleSec: number; // default 0 (off)
+}
+
+/** vhost.http_hooks. URL lists are already split on spaces, in config order. */
+export interface HttpHooksConfig {
+  readonly enabled: boolean; // default off
+  readonly onConnect: readonly string[];
+  readonly onClose: readonly string[];
+  readonly onPublish: readonly string[];
+  readonly onUnpublish: readonly string[];
+  readonly onPlay: readonly string[];
+  readonly onStop: readonly string[];
+  readonly onDvr: readonly string[];
+  readonly onHls: readonly string[];
+  readonly onHlsNotify: readonly string[];
+  /** Our extension: per-call timeout; undefined = the global hooks timeout (30 s, as SRS). */
+  readonly timeoutMs: number | undefined;
+  /** Our extension: verify HTTPS certificates (on by default; SRS never verifies). */
+  readonly tlsVerify: boolean;
+}
+
+export type SecurityAction = 'allow' | 'deny';
+export interface SecurityRule {
+  readonly action: SecurityAction;
+  readonly method: 'publish' | 'play';
+  /** `all`, an IP, or a CIDR. */
+  readonly target: string;
+}
+export interface SecurityConfig {
+  readonly enabled: boolean;
+  readonly rules: readonly SecurityRule[];
+}
+
+export interface ReferConfig {
+  readonly enabled: boolean;
+  readonly all: readonly string[];
+  readonly publish: readonly string[];
+  readonly play: readonly string[];
+}
+
+export interface VhostConfig {
+  readonly name: string;
+  readonly enabled: boolean; // default on
+  readonly chunkSize: number; // default: global chunk_size
+  readonly tcpNodelay: boolean; // default off
+  readonly minLatency: boolean; // default off
+  readonly inAckSize: number; // default 0
+  readonly outAckSize: number; // default 2500000
+  readonly play: PlayConfig;
+  readonly publish: PublishConfig;
+  readonly httpHooks: HttpHooksConfig;
+  readonly security: SecurityConfig;
+  readonly refer: ReferConfig;
+  readonly position: SourcePosition | undefined;
+}
+
+export type HookEventName =
+  | 'connection_accept'
+  | 'connection_close'
+  | 'publish_start'
+  | 'publish_stop'
+  | 'play_start'
+  | 'play_stop';
+
+export interface HookTarget {
+  readonly event: HookEventName;
+  /** Absolute script path or http(s) URL. */
+  readonly target: string;
+}
+
+/** Our top-level `hooks { ... }` block; the `--hook-*` flags add to it. */
+export interface HooksConfig {
+  readonly scripts: readonly HookTarget[];
+  readonly webhooks: readonly HookTarget[];
+  readonly stdioFormat: 'json' | 'env' | undefined;
+  readonly timeoutMs: number; // default 30000
+  readonly concurrency: number; // default 10
+  readonly queueSize: number; // default 1000
+}
+
+export interface HttpApiConfig {
+  readonly enabled: boolean;
+  readonly listen: ListenAddress;
+  readonly crossdomain: boolean;
+}
+
+export interface HttpServerConfig {
+  readonly enabled: boolean;
+  readonly listen: ListenAddress;
+  readonly dir: string;
+}
+
+export interface Config {
+  /** The file this came from; undefined for env-only or the embedded default. */
+  readonly file: string | undefined;
+  readonly listen: readonly ListenAddress[];
+  readonly maxConnections: number; // default 1000
+  readonly daemon: boolean;
+  readonly pid: string; // default ./objs/srs.pid
+  readonly logTank: 'console' | 'file';
+  readonly logLevel: SrsLogLevel | 'debug';
+  readonly logFile: string;
+  readonly chunkSize: number; // default 60000
+  readonly serverId: string | undefined;
+  readonly httpApi: HttpApiConfig;
+  readonly httpServer: HttpServerConfig;
+  readonly hooks: HooksConfig;
+  /** In config order; the first `vhost NAME` of a name wins, as in SRS. */
+  readonly vhosts: ReadonlyMap<string, VhostConfig>;
+}
+
+export const DEFAULT_VHOST = '__defaultVhost__';
+
+/** SRS `get_vhost(name, try_default=true)`: exact match, else `__defaultVhost__`. */
+export function findVhost(config: Config, name: string): VhostConfig | undefined {
+  return config.vhosts.get(name) ?? config.vhosts.get(DEFAULT_VHOST);
+}

@@ -1,0 +1,60 @@
+import type { MediaPacket } from '../media/packet.js';
+
+/**
+ * SRS guesses a stream is pure audio after this many audio packets without
+ * video and stops caching (SRS_PURE_AUDIO_GUESS_COUNT, srs_app_source.cpp).
+ */
+const PURE_AUDIO_GUESS_COUNT = 115;
+
+/**
+ * The packets since the last video key frame, so a player that joins a
+ * running stream starts on a key frame at once (SRS SrsGopCache). Bounded by
+ * `maxFrames` (play.gop_cache_max_frames): past it the cache is cleared and
+ * refills from the next key frame.
+ */
+export class GopCache {
+  private packets: MediaPacket[] = [];
+  private videoCount = 0;
+  private audioAfterLastVideo = 0;
+
+  constructor(private readonly maxFrames: number) {}
+
+  /** Caches a media packet; sequence headers and metadata are kept elsewhere. */
+  push(packet: MediaPacket): void {
+    if (packet.kind === 'video') {
+      if (packet.isKeyframe) this.clear();
+      else if (this.packets.length === 0) return; // never start a GOP on an inter frame
+      this.videoCount++;
+      this.audioAfterLastVideo = 0;
+    } else if (packet.kind === 'audio') {
+      if (this.videoCount === 0) return; // audio before the first key frame is useless to a decoder
+      this.audioAfterLastVideo++;
+      if (this.audioAfterLastVideo > PURE_AUDIO_GUESS_COUNT) {
+        this.clear();
+        return;
+      }
+    } else {
+      if (this.packets.length === 0) return;
+    }
+    if (this.packets.length >= this.maxFrames) {
+      this.clear();
+      return;
+    }
+    this.packets.push(packet);
+  }
+
+  /** The cached packets, oldest first, starting with a key frame. */
+  snapshot(): readonly MediaPacket[] {
+    return this.packets;
+  }
+
+  get size(): number {
+    return this.packets.length;
+  }
+
+  clear(): void {
+    this.packets = [];
+    this.videoCount = 0;
+    this.audioAfterLastVideo = 0;
+  }
+}

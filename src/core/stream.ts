@@ -1,0 +1,141 @@
+import type { MediaPacket } from '../media/packet.js';
+import { GopCache } from './gop-cache.js';
+
+/** What the stream needs from a player (implemented by the RTMP session). */
+export interface StreamPlayer {
+  /** Queues a packet; must not write to a socket (the stream calls `flush`). */
+  push(packet: MediaPacket): void;
+  /** Writes what was queued, in one batched write. */
+  flush(): void;
+  /** The publisher left: the player stays and waits (NetStream.Play.UnpublishNotify). */
+  publisherLeft(): void;
+  /** A publisher (re)started: the player resumes (NetStream.Play.PublishNotify). */
+  publisherArrived(): void;
+}
+
+/** What the stream needs from its publisher. */
+export interface StreamPublisher {
+  readonly clientId: string;
+}
+
+/** Per-stream settings read from the vhost when the stream is published. */
+export interface StreamOptions {
+  gopCache: boolean;
+  gopCacheMaxFrames: number;
+  /** play.mw_latency: how long writes to players are batched. 0 = next tick. */
+  batchWindowMs: number;
+  /** SRS statistic id (`vid-xxxxxxx`) given to the stream when it is created. */
+  statId: string;
+}
+
+/** Counters for the API and logs. */
+export interface StreamCounters {
+  frames: number;
+  recvBytes: number;
+}
+
+/**
+ * One live stream: at most one publisher, any number of players. Caches the
+ * metadata, the sequence headers and the current GOP so a joining player
+ * starts on a key frame at once; fans every packet out to every player and
+ * batches the writes (SRS mw_latency) with one timer per stream.
+ */
+export class Stream {
+  publisher: StreamPublisher | undefined;
+  readonly players = new Set<StreamPlayer>();
+  readonly counters: StreamCounters = { frames: 0, recvBytes: 0 };
+  private metadata: MediaPacket | undefined;
+  private videoHeader: MediaPacket | undefined;
+  private audioHeader: MediaPacket | undefined;
+  private readonly gop: GopCache;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private flushScheduled = false;
+  /** SRS statistic stream id, stable while the stream exists (hook `stream_id`). */
+  readonly statId: string;
+
+  constructor(
+    readonly key: string,
+    private options: StreamOptions,
+  ) {
+    this.gop = new GopCache(options.gopCacheMaxFrames);
+    this.statId = options.statId;
+  }
+
+  get isActive(): boolean {
+    return this.publisher !== undefined;
+  }
+
+  /** True when nobody publishes or plays: the hub may forget it. */
+  get isIdle(): boolean {
+    return this.publisher === undefined && this.players.size === 0;
+  }
+
+  /** Starts a publish session; the caller checked the stream is free. */
+  startPublish(publisher: StreamPublisher, options: StreamOptions): void {
+    this.publisher = publisher;
+    this.options = options;
+    for (const player of this.players) player.publisherArrived();
+  }
+
+  /** Ends the publish session: caches are dropped, players are told and kept. */
+  stopPublish(publisher: StreamPublisher): void {
+    if (this.publisher !== publisher) return;
+    this.publisher = undefined;
+    this.flushNow();
+    this.metadata = undefined;
+    this.videoHeader = undefined;
+    this.audioHeader = undefined;
+    this.gop.clear();
+    for (const player of this.players) player.publisherLeft();
+  }
+
+  /** One media message from the publisher: cache it and fan it out. */
+  publish(packet: MediaPacket): void {
+    this.counters.frames++;
+    this.counters.recvBytes += packet.payload.length;
+    if (packet.isMetadata) this.metadata = packet;
+    else if (packet.isSequenceHeader) {
+      if (packet.kind === 'video') this.videoHeader = packet;
+      else this.audioHeader = packet;
+    } else if (this.options.gopCache) this.gop.push(packet);
+    if (this.players.size === 0) return;
+    for (const player of this.players) player.push(packet);
+    this.scheduleFlush();
+  }
+
+  /** Adds a player; when live it gets metadata, sequence headers and the GOP at once. */
+  addPlayer(player: StreamPlayer): void {
+    this.players.add(player);
+    if (this.publisher === undefined) return;
+    if (this.metadata !== undefined) player.push(this.metadata);
+    if (this.videoHeader !== undefined) player.push(this.videoHeader);
+    if (this.audioHeader !== undefined) player.push(this.audioHeader);
+    for (const packet of this.gop.snapshot()) player.push(packet);
+    player.flush();
+  }
+
+  removePlayer(player: StreamPlayer): void {
+    this.players.delete(player);
+  }
+
+  /** Cancels the batch timer (the hub drops an idle stream). */
+  dispose(): void {
+    if (this.flushTimer !== undefined) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    this.flushScheduled = false;
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    if (this.options.batchWindowMs <= 0) setImmediate(this.flushNow);
+    else this.flushTimer = setTimeout(this.flushNow, this.options.batchWindowMs);
+  }
+
+  private readonly flushNow = (): void => {
+    if (this.flushTimer !== undefined) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    this.flushScheduled = false;
+    for (const player of this.players) player.flush();
+  };
+}

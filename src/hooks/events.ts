@@ -1,0 +1,97 @@
+/**
+ * The one event model (DESIGN.md "One event model, many sinks"). A session
+ * emits each lifecycle event exactly once, in order, with a per-session
+ * sequence number. Every event carries every fact any sink needs; each sink
+ * maps it to its own wire format (SRS JSON, guide JSON, env lines).
+ */
+
+/** Lifecycle moments. `connect`, `publish` and `play` are gated. */
+export type SessionEventType = 'accept' | 'connect' | 'publish' | 'unpublish' | 'play' | 'stop' | 'close';
+
+/** The gated subset: the session waits for every gate sink to allow. */
+export type GateEventType = 'connect' | 'publish' | 'play';
+
+/** Why a connection ended (guide: data.reason of connection_close). */
+export type CloseReason =
+  | 'client_close'
+  | 'server_shutdown'
+  | 'kicked'
+  | 'timeout'
+  | 'error'
+  | 'rejected'
+  | 'busy'
+  | 'limit';
+
+/** SRS `type` of a client in the API: fmle-publish, flash-publish, rtmp-play. */
+export type ClientType = 'fmle-publish' | 'flash-publish' | 'rtmp-play';
+
+export interface SessionEvent {
+  readonly type: SessionEventType;
+  /** 1, 2, 3 ... within one session, in emission order. */
+  readonly seq: number;
+  /** Wall clock, ms since epoch. */
+  readonly timeMs: number;
+  /** SRS client id: 8 chars of [0-9a-z], the id of the HTTP API and http_hooks. */
+  readonly clientId: string;
+  /** Guide-style connection id, `c000001`. */
+  readonly connId: string;
+  readonly ip: string;
+  readonly port: number;
+  readonly serverIp: string;
+  readonly serverPort: number;
+  /** Resolved config vhost (e.g. `__defaultVhost__`); raw tcUrl host before resolution; '' before connect. */
+  readonly vhost: string;
+  readonly app: string;
+  readonly stream: string;
+  /** `?token=...` (never duplicated, unlike SRS bug #3930), '' when none. */
+  readonly param: string;
+  readonly tcUrl: string;
+  readonly pageUrl: string;
+  /** SRS stream_url: `/app/stream` for the default vhost, else `vhost/app/stream`. */
+  readonly streamUrl: string;
+  /** SRS statistic stream id (`vid-xxxxxxx`), '' when not registered. */
+  readonly streamId: string;
+  /** publish: live|record|append. */
+  readonly publishType: string;
+  readonly clientType: ClientType | undefined;
+  readonly sendBytes: number;
+  readonly recvBytes: number;
+  /** Only on `close`. */
+  readonly reason: CloseReason | undefined;
+  /** Human detail for close/deny, never a hook URL. */
+  readonly detail: string;
+}
+
+/** The verdict of a gate sink. A denial names the hook so the client can be told. */
+export type GateVerdict = { readonly allow: true } | { readonly allow: false; readonly hook: string; readonly reason: string };
+
+export const ALLOW: GateVerdict = Object.freeze({ allow: true });
+
+/**
+ * A sink that may refuse connect/publish/play (SRS http_hooks, in-process
+ * handler). It must resolve (never reject) and must honour `signal`.
+ */
+export interface GateSink {
+  readonly name: string;
+  gate(event: SessionEvent, signal: AbortSignal): Promise<GateVerdict>;
+}
+
+/**
+ * A sink that is told of every event (SRS on_close/on_unpublish/on_stop,
+ * webhooks, scripts, stdio). `notify` must return at once and never throw:
+ * the work it starts is bounded and its failures are logged by the sink.
+ */
+export interface NotifySink {
+  readonly name: string;
+  notify(event: SessionEvent): void;
+  /** Resolves when queued work is done or dropped (shutdown), bounded by `timeoutMs`. */
+  drain?(timeoutMs: number): Promise<void>;
+}
+
+/** What a session needs from the hook system: the narrow port it depends on. */
+export interface HookPort {
+  /** Runs every gate sink for this event in order; the first denial wins. */
+  gate(event: SessionEvent, signal: AbortSignal): Promise<GateVerdict>;
+  /** Hands the event to every notify sink; never blocks, never throws. */
+  notify(event: SessionEvent): void;
+}

@@ -1,0 +1,51 @@
+/**
+ * The public library API for embedding: start a server from a config text,
+ * file or object, with in-process gate/notify handlers.
+ */
+import { App, type AppOptions } from './app.js';
+import { createLogger, type Logger } from './log.js';
+import type { Config } from './config/schema.js';
+import { parseConfigText } from './config/parse.js';
+import { buildConfig } from './config/build.js';
+import { loadConfig } from './config/load.js';
+
+export { App } from './app.js';
+export type { Config, VhostConfig, HttpHooksConfig, HooksConfig } from './config/schema.js';
+export type { SessionEvent, SessionEventType, GateSink, NotifySink, GateVerdict, CloseReason } from './hooks/events.js';
+export { RtmpClient } from './client/rtmp-client.js';
+
+export interface StartServerOptions {
+  /** One of: config text (nginx-like SRS syntax), a file path, or a built Config. */
+  configText?: string;
+  configFile?: string;
+  config?: Config;
+  /** Defaults to a pino logger at `warn` on stderr. */
+  logger?: Logger;
+  handlers?: AppOptions['handlers'];
+  stdout?: AppOptions['stdout'];
+  rtmp?: AppOptions['rtmp'];
+  /** Environment for SRS_* overrides; default: none (embedding should be explicit). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Builds and starts a server; `await app.stop()` to end it. */
+export async function startServer(options: StartServerOptions): Promise<App> {
+  const env = options.env ?? {};
+  const build = (): Config => {
+    if (options.config !== undefined) return options.config;
+    if (options.configFile !== undefined) return loadConfig({ file: options.configFile, env }).config;
+    const file = 'embedded.conf';
+    return buildConfig(parseConfigText(options.configText ?? 'listen 1935; vhost __defaultVhost__ {}', file), { file, env }).config;
+  };
+  const logger = options.logger ?? createLogger({ level: 'warn', tank: 'console', toStderr: true });
+  const app = new App({
+    config: build(),
+    logger,
+    reloadConfig: build,
+    handlers: options.handlers,
+    stdout: options.stdout,
+    rtmp: options.rtmp,
+  });
+  await app.start();
+  return app;
+}

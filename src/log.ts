@@ -1,0 +1,47 @@
+import { pino, type Logger, type DestinationStream, type LevelWithSilent } from 'pino';
+
+export type { Logger } from 'pino';
+
+/** SRS's srs_log_level names plus the guide's (`debug`), mapped to pino levels. */
+const LEVELS: Record<string, LevelWithSilent> = {
+  verbose: 'trace',
+  info: 'debug',
+  debug: 'debug',
+  trace: 'info',
+  warn: 'warn',
+  error: 'error',
+  silent: 'silent',
+};
+
+/** Maps an SRS (verbose|info|trace|warn|error) or pino level name to a pino level. */
+export function pinoLevel(name: string): LevelWithSilent | undefined {
+  return LEVELS[name];
+}
+
+export interface LogOptions {
+  /** SRS or pino level name. */
+  level: string;
+  /** `console` writes to stdout (or stderr, see `toStderr`), `file` appends to `file`. */
+  tank: 'console' | 'file';
+  file?: string | undefined;
+  /** Pretty print when the target is a TTY. */
+  pretty?: boolean;
+  /** When stdio hooks own stdout, logs go to stderr. */
+  toStderr?: boolean;
+  /** Tests pass a stream to capture lines. */
+  destination?: DestinationStream;
+}
+
+/** The one place a root logger is made; sessions use `logger.child(...)`. */
+export function createLogger(options: LogOptions): Logger {
+  const level = pinoLevel(options.level) ?? 'info';
+  if (options.destination !== undefined) return pino({ level, base: { pid: process.pid } }, options.destination);
+  if (options.tank === 'file' && options.file !== undefined) {
+    return pino({ level }, pino.destination({ dest: options.file, mkdir: true, sync: false }));
+  }
+  const fd = options.toStderr === true ? 2 : 1;
+  if (options.pretty === true) {
+    return pino({ level, transport: { target: 'pino-pretty', options: { destination: fd, colorize: true } } });
+  }
+  return pino({ level }, pino.destination({ dest: fd, sync: false }));
+}

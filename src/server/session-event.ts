@@ -1,0 +1,47 @@
+import type { ClientType, CloseReason, SessionEvent, SessionEventType } from '../hooks/events.js';
+
+/** The facts a session knows about itself, as it learns them. */
+export interface SessionFacts {
+  clientId: string;
+  connId: string;
+  ip: string;
+  port: number;
+  serverIp: string;
+  serverPort: number;
+  vhost: string;
+  app: string;
+  stream: string;
+  param: string;
+  tcUrl: string;
+  pageUrl: string;
+  streamUrl: string;
+  streamId: string;
+  publishType: string;
+  clientType: ClientType | undefined;
+}
+
+/** Numbers each event of one session, in emission order (DESIGN.md event model). */
+export class SessionEventBuilder {
+  private seq = 0;
+
+  constructor(private readonly facts: SessionFacts) {}
+
+  build(
+    type: SessionEventType,
+    bytes: { sendBytes: number; recvBytes: number },
+    reason?: CloseReason,
+    detail = '',
+  ): SessionEvent {
+    this.seq++;
+    return {
+      ...this.facts,
+      type,
+      seq: this.seq,
+      timeMs: Date.now(),
+      sendBytes: bytes.sendBytes,
+      recvBytes: bytes.recvBytes,
+      reason,
+      detail,
+    };
+  }
+}
