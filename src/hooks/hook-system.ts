@@ -1,0 +1,169 @@
+import type { Logger } from '../log.js';
+import type { Config } from '../config/schema.js';
+import type { GateSink, HookPort, NotifySink, SessionEvent } from './events.js';
+import { HookDispatcher } from './dispatcher.js';
+import { HookExecutor, type ExecutorLimits } from './executor.js';
+import { createHookHttpClient, DEFAULT_HTTP_CLIENT_LIMITS, DEFAULT_MAX_RESPONSE_BYTES, type HttpClientLimits } from './http-client.js';
+import { createSinkStats, DEFAULT_RETRY_DELAYS_MS, type SinkStats } from './hook-execution.js';
+import { SrsHttpHooksSink } from './srs-http-hooks.js';
+import { ScriptSink } from './script.js';
+import { WebhookSink } from './webhook.js';
+import { DEFAULT_STDIO_MAX_BUFFERED_BYTES, StdioSink } from './stdio.js';
+
+export { parseHookFlag, validateHookTargets } from './hook-targets.js';
+
+/**
+ * The composition of the hook sinks behind the one port a session uses.
+ * Gates, in order: SRS http_hooks, then in-process handlers. Notifiers: SRS
+ * on_close/on_unpublish/on_stop (own executor), scripts and webhooks (one
+ * shared executor: at most `hooks.concurrency` runs, `hooks.queueSize`
+ * waiting), stdio, in-process handlers. Every setting is read from
+ * `getConfig()` at each event, so a reload applies to the next event.
+ */
+
+/** How the app builds the hook system. */
+export interface HookSystemOptions {
+  /** LIVE config: read at every event (SIGHUP reload applies to the next event). */
+  getConfig: () => Config;
+  /** Root logger; hook lines go to a child `{ component: 'hooks' }` and name their `sink`. */
+  logger: Logger;
+  /** For SRS bodies (srs-spec §1.5). */
+  serverId: string;
+  serviceId: string;
+  /** Extra in-process sinks (embedding). */
+  handlers?: readonly (GateSink | NotifySink)[] | undefined;
+  /** For the stdio sink; default process.stdout. */
+  stdout?: NodeJS.WritableStream | undefined;
+  /** Backoff of retried HTTP notifications (default 1 s, 3 s: two retries). */
+  retryDelaysMs?: readonly number[] | undefined;
+  /** Cap on an HTTP response body (default 64 KiB); bigger fails the call. */
+  maxResponseBytes?: number | undefined;
+  /** Unwritten stdio output beyond which events are dropped (default 1 MiB). */
+  stdioMaxBufferedBytes?: number | undefined;
+  /** Script stdout/stderr kept for the log, per stream (default 4 KiB). */
+  scriptMaxOutputBytes?: number | undefined;
+  /** Wait for pipes held by a script's background children after it exits (default 1 s). */
+  scriptPipeGraceMs?: number | undefined;
+  /** undici pool bounds. */
+  httpLimits?: HttpClientLimits | undefined;
+}
+
+/** Counters of one sink. */
+export type HookSinkStats = Readonly<SinkStats>;
+
+/** The session-facing port plus lifecycle. */
+export interface HookSystem extends HookPort {
+  /** Waits (bounded) until queued notifications are delivered or dropped; used on SIGTERM after close events. */
+  drain(timeoutMs: number): Promise<void>;
+  /** Counters for logs/API: delivered, failed, dropped, retried per sink. */
+  stats(): Record<string, { delivered: number; failed: number; dropped: number; retried: number }>;
+  /** Drops what is still queued, kills running scripts, closes the undici agents. */
+  close(): Promise<void>;
+}
+
+/** Builds every sink and the dispatcher; `app.ts` calls it once. */
+export function createHookSystem(options: HookSystemOptions): HookSystem {
+  const { getConfig } = options;
+  // Every hook log line names its sink itself (`sink` field), so one child serves all.
+  const logger = options.logger.child({ component: 'hooks' });
+  const limits = (): ExecutorLimits => ({ concurrency: getConfig().hooks.concurrency, queueSize: getConfig().hooks.queueSize });
+  const client = createHookHttpClient(options.httpLimits ?? DEFAULT_HTTP_CLIENT_LIMITS);
+  const srsExecutor = new HookExecutor(limits);
+  const guideExecutor = new HookExecutor(limits);
+  const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  const retryDelaysMs = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
+  const stats = new Map<string, SinkStats>();
+  const statsFor = (name: string): SinkStats => {
+    const created = createSinkStats();
+    stats.set(name, created);
+    return created;
+  };
+
+  const srs = new SrsHttpHooksSink({
+    getConfig,
+    logger,
+    client,
+    executor: srsExecutor,
+    ids: { serverId: options.serverId, serviceId: options.serviceId },
+    maxResponseBytes,
+    retryDelaysMs,
+    stats: statsFor('http_hooks'),
+  });
+  const script = new ScriptSink({
+    getConfig,
+    logger,
+    executor: guideExecutor,
+    stats: statsFor('script'),
+    maxOutputBytes: options.scriptMaxOutputBytes ?? 4096,
+    pipeGraceMs: options.scriptPipeGraceMs ?? 1000,
+  });
+  const webhook = new WebhookSink({
+    getConfig,
+    logger,
+    client,
+    executor: guideExecutor,
+    stats: statsFor('webhook'),
+    maxResponseBytes,
+    retryDelaysMs,
+  });
+  const stdio = new StdioSink({
+    getConfig,
+    logger,
+    out: options.stdout ?? process.stdout,
+    stats: statsFor('stdio'),
+    maxBufferedBytes: options.stdioMaxBufferedBytes ?? DEFAULT_STDIO_MAX_BUFFERED_BYTES,
+  });
+
+  const handlerGates: GateSink[] = [];
+  const handlerNotifiers: NotifySink[] = [];
+  for (const handler of options.handlers ?? []) {
+    if (isGateSink(handler)) handlerGates.push(handler);
+    if (isNotifySink(handler)) handlerNotifiers.push(countingNotifier(handler, statsFor(`handler:${handler.name}`)));
+  }
+  const dispatcher = new HookDispatcher([srs, ...handlerGates], [srs, script, webhook, stdio, ...handlerNotifiers], logger);
+
+  return {
+    gate: (event, signal) => dispatcher.gate(event, signal),
+    notify: (event) => dispatcher.notify(event),
+    drain: async (timeoutMs) => {
+      await Promise.all([
+        srsExecutor.drain(timeoutMs),
+        guideExecutor.drain(timeoutMs),
+        stdio.drain(timeoutMs),
+        ...handlerNotifiers.map((sink) => sink.drain?.(timeoutMs)),
+      ]);
+    },
+    stats: () => Object.fromEntries([...stats].map(([name, counters]) => [name, { ...counters }])),
+    close: async () => {
+      srsExecutor.close();
+      guideExecutor.close();
+      stdio.close();
+      await client.close();
+    },
+  };
+}
+
+function isGateSink(sink: GateSink | NotifySink): sink is GateSink {
+  return typeof (sink as Partial<GateSink>).gate === 'function';
+}
+
+function isNotifySink(sink: GateSink | NotifySink): sink is NotifySink {
+  return typeof (sink as Partial<NotifySink>).notify === 'function';
+}
+
+/** Counts an in-process notifier's calls; a throw is counted here and logged by the dispatcher. */
+function countingNotifier(sink: NotifySink, counters: SinkStats): NotifySink {
+  return {
+    name: sink.name,
+    notify(event: SessionEvent): void {
+      try {
+        sink.notify(event);
+        counters.delivered++;
+      } catch (error) {
+        counters.failed++;
+        throw error;
+      }
+    },
+    ...(sink.drain === undefined ? {} : { drain: (timeoutMs: number) => sink.drain!(timeoutMs) }),
+  };
+}

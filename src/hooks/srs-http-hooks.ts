@@ -1,0 +1,165 @@
+import type { Logger } from '../log.js';
+import { findVhost, type Config, type HttpHooksConfig } from '../config/schema.js';
+import { ALLOW, type GateSink, type GateVerdict, type NotifySink, type SessionEvent } from './events.js';
+import { encodeSrsHookBody, SRS_ACTION_BY_EVENT, type SrsBodyIds, type SrsHookAction } from './srs-body.js';
+import { judgeSrsResponse } from './srs-verdict.js';
+import type { HookHttpClient } from './http-client.js';
+import type { HookExecutor } from './executor.js';
+import { isRetryableHttpFailure, logHookExecution, retryDelayMs, type HookOutcome, type SinkStats } from './hook-execution.js';
+
+/**
+ * SRS `http_hooks` (srs-spec §1): on_connect/on_publish/on_play gate the
+ * session; on_close/on_unpublish/on_stop are notifications. The vhost's
+ * settings are read from the live config at every event, so a reload applies
+ * to the next event (get_vhost_http_hooks_enabled is evaluated per event).
+ */
+
+type UrlListKey = 'onConnect' | 'onClose' | 'onPublish' | 'onUnpublish' | 'onPlay' | 'onStop';
+
+/** The directive of each action inside `http_hooks { }`. */
+const DIRECTIVE: Readonly<Record<SrsHookAction, UrlListKey & keyof HttpHooksConfig>> = {
+  on_connect: 'onConnect',
+  on_close: 'onClose',
+  on_publish: 'onPublish',
+  on_unpublish: 'onUnpublish',
+  on_play: 'onPlay',
+  on_stop: 'onStop',
+};
+
+const GATED: ReadonlySet<SrsHookAction> = new Set(['on_connect', 'on_publish', 'on_play']);
+
+/** What the sink needs; the hook system builds it. */
+export interface SrsHttpHooksOptions {
+  readonly getConfig: () => Config;
+  readonly logger: Logger;
+  readonly client: HookHttpClient;
+  /** Runs the notifications (bounded, per-session FIFO). */
+  readonly executor: HookExecutor;
+  readonly ids: SrsBodyIds;
+  readonly maxResponseBytes: number;
+  readonly retryDelaysMs: readonly number[];
+  readonly stats: SinkStats;
+}
+
+/** One call, resolved from the config in force when the event happened. */
+interface CallPlan {
+  readonly action: SrsHookAction;
+  readonly urls: readonly string[];
+  readonly body: string;
+  readonly timeoutMs: number;
+  readonly tlsVerify: boolean;
+}
+
+/** The SRS http_hooks sink: gate for connect/publish/play, notifier for close/unpublish/stop. */
+export class SrsHttpHooksSink implements GateSink, NotifySink {
+  readonly name = 'http_hooks';
+
+  constructor(private readonly options: SrsHttpHooksOptions) {}
+
+  /**
+   * Every URL of the directive, in config order, one after another; the first
+   * failure denies and later URLs are not called (srs-spec §1.2).
+   */
+  async gate(event: SessionEvent, signal: AbortSignal): Promise<GateVerdict> {
+    const plan = this.plan(event);
+    if (plan === undefined || !GATED.has(plan.action)) return ALLOW;
+    for (const url of plan.urls) {
+      if (signal.aborted) return { allow: false, hook: plan.action, reason: `${plan.action} aborted: session closed` };
+      const failure = await this.call(plan, url, event, signal, 1);
+      if (failure !== undefined) return { allow: false, hook: plan.action, reason: `${plan.action} denied: ${failure.reason}` };
+    }
+    return ALLOW;
+  }
+
+  /** Queues on_close/on_unpublish/on_stop to every URL; returns at once. */
+  notify(event: SessionEvent): void {
+    // on_close needs a parsed `connect` (srs-spec §1.6): without a tcUrl, SRS fires nothing.
+    if (event.type === 'close' && event.tcUrl === '') return;
+    const plan = this.plan(event);
+    if (plan === undefined || GATED.has(plan.action)) return;
+    const { executor, stats, logger, retryDelaysMs } = this.options;
+    for (const url of plan.urls) {
+      executor.submit(`${this.name}:${event.clientId}`, {
+        run: async (attempt, signal) => {
+          const failure = await this.call(plan, url, event, signal, attempt);
+          if (failure === undefined) {
+            stats.delivered++;
+            return;
+          }
+          const delayMs = failure.retryable ? retryDelayMs(retryDelaysMs, attempt) : undefined;
+          if (delayMs !== undefined && !signal.aborted) {
+            stats.retried++;
+            return { retryAfterMs: delayMs };
+          }
+          stats.failed++;
+          logger.error({ sink: this.name, action: plan.action, url, client_id: event.clientId, attempts: attempt, reason: failure.reason }, 'http hook notification failed');
+        },
+        dropped: (reason) => {
+          stats.dropped++;
+          logger.error({ sink: this.name, action: plan.action, url, client_id: event.clientId, reason }, 'http hook notification dropped');
+        },
+      });
+    }
+  }
+
+  private plan(event: SessionEvent): CallPlan | undefined {
+    const action = SRS_ACTION_BY_EVENT[event.type];
+    if (action === undefined) return undefined;
+    const config = this.options.getConfig();
+    const hooks = findVhost(config, event.vhost)?.httpHooks;
+    if (hooks === undefined || !hooks.enabled) return undefined;
+    const urls = hooks[DIRECTIVE[action]];
+    if (urls.length === 0) return undefined;
+    return {
+      action,
+      urls: [...urls],
+      body: encodeSrsHookBody(action, event, this.options.ids),
+      timeoutMs: hooks.timeoutMs ?? config.hooks.timeoutMs,
+      tlsVerify: hooks.tlsVerify,
+    };
+  }
+
+  /** One POST + SRS verdict; logs the URL server-side. Resolves undefined when it passed. */
+  private async call(
+    plan: CallPlan,
+    url: string,
+    event: SessionEvent,
+    signal: AbortSignal,
+    attempt: number,
+  ): Promise<{ reason: string; retryable: boolean } | undefined> {
+    const startedMs = performance.now();
+    const result = await this.options.client.post(url, plan.body, {
+      timeoutMs: plan.timeoutMs,
+      maxResponseBytes: this.options.maxResponseBytes,
+      tlsVerify: plan.tlsVerify,
+      signal,
+    });
+    let failure: { reason: string; retryable: boolean } | undefined;
+    let outcome: HookOutcome = 'ok';
+    if (result.kind === 'failure') {
+      failure = { reason: result.message, retryable: isRetryableHttpFailure(result) };
+      outcome = result.failure === 'timeout' ? 'timeout' : 'failed';
+    } else {
+      const verdict = judgeSrsResponse(result.status, result.body);
+      if (!verdict.ok) {
+        failure = { reason: verdict.reason, retryable: isRetryableHttpFailure(result) };
+        outcome = 'failed';
+      }
+    }
+    logHookExecution(this.options.logger, {
+      event: plan.action,
+      sink: this.name,
+      target: url,
+      durationMs: performance.now() - startedMs,
+      outcome,
+      extra: {
+        client_id: event.clientId,
+        attempt,
+        ...(result.kind === 'response' ? { status: result.status } : {}),
+        ...(failure === undefined ? {} : { reason: failure.reason }),
+        ...(failure !== undefined && result.kind === 'response' ? { response: result.body.toString('utf8', 0, 256) } : {}),
+      },
+    });
+    return failure;
+  }
+}
