@@ -10,6 +10,7 @@ export interface ListenAddress {
   readonly port: number;
 }
 
+/** SRS srs_log_level names (srs_log_level_v2 values are mapped onto these). */
 export type SrsLogLevel = 'verbose' | 'info' | 'trace' | 'warn' | 'error';
 
 /** Where a directive came from, for messages that name file and line. */
@@ -18,15 +19,17 @@ export interface SourcePosition {
   readonly line: number;
 }
 
+/** vhost.play (srs-spec §3.2). */
 export interface PlayConfig {
   readonly gopCache: boolean; // play.gop_cache, default on
-  readonly gopCacheMaxFrames: number; // default 2500
+  readonly gopCacheMaxFrames: number; // default 2500; 0 = no frame limit (SRS)
   readonly queueLengthSec: number; // play.queue_length, seconds, default 30
   readonly mwLatencyMs: number; // default 350
   readonly mwMsgs: number; // default 8 (0 when min_latency on)
   readonly timeJitter: 'full' | 'zero' | 'off';
 }
 
+/** vhost.publish (srs-spec §3.2). */
 export interface PublishConfig {
   readonly firstPacketTimeoutMs: number; // publish.firstpkt_timeout, default 20000
   readonly normalTimeoutMs: number; // publish.normal_timeout, default 5000
@@ -51,18 +54,22 @@ export interface HttpHooksConfig {
   readonly tlsVerify: boolean;
 }
 
+/** What a vhost.security rule does when it matches. */
 export type SecurityAction = 'allow' | 'deny';
+/** One `allow|deny publish|play <target>;` rule, in config order. */
 export interface SecurityRule {
   readonly action: SecurityAction;
   readonly method: 'publish' | 'play';
   /** `all`, an IP, or a CIDR. */
   readonly target: string;
 }
+/** vhost.security (srs_app_security.cpp semantics, srs-spec §3.2). */
 export interface SecurityConfig {
   readonly enabled: boolean;
   readonly rules: readonly SecurityRule[];
 }
 
+/** vhost.refer: pageUrl host suffix lists. */
 export interface ReferConfig {
   readonly enabled: boolean;
   readonly all: readonly string[];
@@ -70,6 +77,7 @@ export interface ReferConfig {
   readonly play: readonly string[];
 }
 
+/** One `vhost NAME { ... }` with SRS defaults filled in. */
 export interface VhostConfig {
   readonly name: string;
   readonly enabled: boolean; // default on
@@ -86,6 +94,7 @@ export interface VhostConfig {
   readonly position: SourcePosition | undefined;
 }
 
+/** Events our `hooks {}` block subscribes to (the hooks guide's names). */
 export type HookEventName =
   | 'connection_accept'
   | 'connection_close'
@@ -94,6 +103,7 @@ export type HookEventName =
   | 'play_start'
   | 'play_stop';
 
+/** One `script EVENT PATH;` or `webhook EVENT URL;`. */
 export interface HookTarget {
   readonly event: HookEventName;
   /** Absolute script path or http(s) URL. */
@@ -110,18 +120,21 @@ export interface HooksConfig {
   readonly queueSize: number; // default 1000
 }
 
+/** Root `http_api { ... }`. */
 export interface HttpApiConfig {
   readonly enabled: boolean;
   readonly listen: ListenAddress;
   readonly crossdomain: boolean;
 }
 
+/** Root `http_server { ... }` (SRS1 `http_stream`). */
 export interface HttpServerConfig {
   readonly enabled: boolean;
   readonly listen: ListenAddress;
   readonly dir: string;
 }
 
+/** The whole typed config: what loadConfig returns and a reload swaps. */
 export interface Config {
   /** The file this came from; undefined for env-only or the embedded default. */
   readonly file: string | undefined;
@@ -141,6 +154,7 @@ export interface Config {
   readonly vhosts: ReadonlyMap<string, VhostConfig>;
 }
 
+/** The fallback vhost's name (srs-spec §4). */
 export const DEFAULT_VHOST = '__defaultVhost__';
 
 /** SRS `get_vhost(name, try_default=true)`: exact match, else `__defaultVhost__`. */

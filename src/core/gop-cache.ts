@@ -6,18 +6,28 @@ import type { MediaPacket } from '../media/packet.js';
  */
 const PURE_AUDIO_GUESS_COUNT = 115;
 
+/** Byte bound of one GOP whatever gop_cache_max_frames says (0 there means no frame limit, as SRS). */
+export const DEFAULT_GOP_MAX_BYTES = 64 * 1024 * 1024;
+
 /**
  * The packets since the last video key frame, so a player that joins a
  * running stream starts on a key frame at once (SRS SrsGopCache). Bounded by
- * `maxFrames` (play.gop_cache_max_frames): past it the cache is cleared and
- * refills from the next key frame.
+ * `maxFrames` (play.gop_cache_max_frames, 0 = unlimited) and `maxBytes`: past
+ * either the cache is cleared and refills from the next key frame.
  */
 export class GopCache {
   private packets: MediaPacket[] = [];
+  private bytes = 0;
   private videoCount = 0;
   private audioAfterLastVideo = 0;
+  private readonly maxFrames: number;
 
-  constructor(private readonly maxFrames: number) {}
+  constructor(
+    maxFrames: number,
+    private readonly maxBytes = DEFAULT_GOP_MAX_BYTES,
+  ) {
+    this.maxFrames = maxFrames > 0 ? maxFrames : Number.POSITIVE_INFINITY;
+  }
 
   /** Caches a media packet; sequence headers and metadata are kept elsewhere. */
   push(packet: MediaPacket): void {
@@ -36,11 +46,12 @@ export class GopCache {
     } else {
       if (this.packets.length === 0) return;
     }
-    if (this.packets.length >= this.maxFrames) {
+    if (this.packets.length >= this.maxFrames || this.bytes + packet.payload.length > this.maxBytes) {
       this.clear();
       return;
     }
     this.packets.push(packet);
+    this.bytes += packet.payload.length;
   }
 
   /** The cached packets, oldest first, starting with a key frame. */
@@ -54,6 +65,7 @@ export class GopCache {
 
   clear(): void {
     this.packets = [];
+    this.bytes = 0;
     this.videoCount = 0;
     this.audioAfterLastVideo = 0;
   }

@@ -1,0 +1,50 @@
+import { DEFAULTS, BOUNDS } from './defaults.js';
+import { childrenNamed, firstChild, type Directive } from './directive.js';
+import type { HookEventName, HookTarget, HooksConfig } from './schema.js';
+import { errorAt, invalidValue, originOf, parseChoice, parseDuration, parseHttpUrl, parseInteger, singleArg, type ValueSource } from './values.js';
+
+/**
+ * Our top-level `hooks { ... }` block (an extension; SRS has only the
+ * per-vhost `http_hooks`), documented in conf/full.conf:
+ *   script  <event> </abs/path>;   webhook <event> <http(s) url>;  (repeatable)
+ *   stdio_format json|env;  timeout 30s;  concurrency 10;  queue 1000;
+ * Whether a script exists and is executable is checked by the hooks layer at start.
+ */
+
+/** The events a script or webhook can subscribe to (the hooks guide's names). */
+export const HOOK_EVENTS: readonly HookEventName[] = ['connection_accept', 'connection_close', 'publish_start', 'publish_stop', 'play_start', 'play_stop'];
+
+/** Builds HooksConfig from the first `hooks` block (or defaults when there is none). */
+export function buildHooks(root: readonly Directive[]): HooksConfig {
+  const block = firstChild(root, 'hooks');
+  const children = block?.children ?? [];
+  const scripts = childrenNamed(children, 'script').map((directive) => hookTarget(directive, 'hooks.script', parseScriptPath));
+  const webhooks = childrenNamed(children, 'webhook').map((directive) => hookTarget(directive, 'hooks.webhook', parseHttpUrl));
+  const stdio = firstChild(children, 'stdio_format');
+  const timeout = firstChild(children, 'timeout');
+  const concurrency = firstChild(children, 'concurrency');
+  const queue = firstChild(children, 'queue');
+  return {
+    scripts,
+    webhooks,
+    stdioFormat: stdio === undefined ? undefined : parseChoice(singleArg(stdio, 'hooks.stdio_format'), ['json', 'env'] as const),
+    timeoutMs: timeout === undefined ? DEFAULTS.hooks.timeoutMs : parseDuration(singleArg(timeout, 'hooks.timeout'), BOUNDS.hooksTimeoutMaxMs),
+    concurrency: concurrency === undefined ? DEFAULTS.hooks.concurrency : parseInteger(singleArg(concurrency, 'hooks.concurrency'), ...BOUNDS.hooksConcurrency),
+    queueSize: queue === undefined ? DEFAULTS.hooks.queueSize : parseInteger(singleArg(queue, 'hooks.queue'), ...BOUNDS.hooksQueue),
+  };
+}
+
+/** `script EVENT PATH;` / `webhook EVENT URL;`. */
+function hookTarget(directive: Directive, key: string, parseTarget: (source: ValueSource) => string): HookTarget {
+  const origin = originOf(directive);
+  if (directive.args.length !== 2) throw errorAt(origin, `${key} takes an event and a target, got ${directive.args.length} value(s)`);
+  const [eventText, targetText] = directive.args as [string, string];
+  const event = parseChoice({ key: `${key}.event`, text: eventText, origin }, HOOK_EVENTS);
+  return { event, target: parseTarget({ key, text: targetText, origin }) };
+}
+
+/** Scripts run without a shell and from any cwd, so the path must be absolute. */
+function parseScriptPath(source: ValueSource): string {
+  if (!source.text.startsWith('/')) throw invalidValue(source, 'an absolute script path');
+  return source.text;
+}

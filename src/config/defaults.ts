@@ -1,0 +1,52 @@
+/**
+ * Every default and every bound of the typed config, in one table
+ * (mediamtx `setDefaults` style, not SRS's 300 getters). Defaults are SRS
+ * v7.0.18's getter defaults (srs-spec §3.2); the source line is cited where
+ * the value is not obvious.
+ */
+export const DEFAULTS = {
+  maxConnections: 1000,
+  // SRS get_daemon: on unless `daemon off` (we never fork; app.ts logs that).
+  daemon: true,
+  pid: './objs/srs.pid',
+  // SRS get_log_tank_file: file unless `srs_log_tank console` (or in docker).
+  logTank: 'file',
+  logLevel: 'trace',
+  logFile: './objs/srs.log',
+  // SRS_CONSTS_RTMP_SRS_CHUNK_SIZE.
+  chunkSize: 60000,
+  httpApi: { enabled: false, port: 1985, crossdomain: true },
+  httpServer: { enabled: false, port: 8080, dir: './objs/nginx/html' },
+  // SRS_HTTP_CLIENT_TIMEOUT is 30 s (srs-spec §1.3); concurrency and queue are ours.
+  hooks: { timeoutMs: 30_000, concurrency: 10, queueSize: 1000 },
+  vhost: { enabled: true, tcpNodelay: false, minLatency: false, inAckSize: 0, outAckSize: 2_500_000 },
+  // SRS_PERF_MW_SLEEP 350 ms, SRS_PERF_MW_MIN_MSGS 8 (0 with min_latency: SRS_PERF_MW_MIN_MSGS_REALTIME).
+  play: { gopCache: true, gopCacheMaxFrames: 2500, queueLengthSec: 30, mwLatencyMs: 350, mwMsgs: 8, mwMsgsMinLatency: 0, timeJitter: 'full' },
+  publish: { firstPacketTimeoutMs: 20_000, normalTimeoutMs: 5000, kickoffForIdleSec: 0 },
+  // tlsVerify: ours; SRS never verifies hook certificates (srs-spec §1.3).
+  httpHooks: { enabled: false, tlsVerify: true },
+  security: { enabled: false },
+  refer: { enabled: false },
+} as const;
+
+const INT32_MAX = 2_147_483_647;
+
+/** Inclusive [min, max] of every number a config may set. */
+export const BOUNDS = {
+  // RTMP chunk size limits SRS_CONSTS_RTMP_MIN/MAX_CHUNK_SIZE (SRS only warns; we refuse).
+  chunkSize: [128, 65536],
+  maxConnections: [1, 1_000_000],
+  // 0 = no frame limit, as in SRS (SrsGopCache::cache, srs_app_source.cpp:664).
+  gopCacheMaxFrames: [0, 1_000_000],
+  queueLengthSec: [0, 3600],
+  mwLatencyMs: [0, 10_000],
+  // SRS_PERF_MW_MSGS: SRS clamps larger values to 128 with a warning.
+  mwMsgs: [0, 128],
+  ackSize: [0, INT32_MAX],
+  publishTimeoutMs: [0, 3_600_000],
+  kickoffForIdleSec: [0, 31_536_000],
+  hooksConcurrency: [1, 1000],
+  hooksQueue: [1, 1_000_000],
+  /** Longest hook timeout accepted, in ms. */
+  hooksTimeoutMaxMs: 600_000,
+} as const;

@@ -1,0 +1,79 @@
+import type { ValueSource } from './values.js';
+
+/**
+ * SRS_* environment overrides (srs-spec §3.1; SRS srs_app_config.cpp macros
+ * :62-86). A variable wins over the file; vhost-scoped variables apply to
+ * every vhost. Names verified against SRS v7.0.18's getters
+ * (`SRS_OVERWRITE_BY_ENV_*("srs.x.y")` reads `SRS_X_Y`). Where SRS reads two
+ * names, both are listed, SRS's first one first.
+ */
+export const ENV_OVERRIDES = {
+  listen: ['SRS_LISTEN'],
+  maxConnections: ['SRS_MAX_CONNECTIONS'],
+  daemon: ['SRS_DAEMON'],
+  pid: ['SRS_PID'],
+  logTank: ['SRS_SRS_LOG_TANK', 'SRS_LOG_TANK'],
+  logLevel: ['SRS_SRS_LOG_LEVEL', 'SRS_LOG_LEVEL'],
+  logLevelV2: ['SRS_SRS_LOG_LEVEL_V2', 'SRS_LOG_LEVEL_V2'],
+  logFile: ['SRS_SRS_LOG_FILE', 'SRS_LOG_FILE'],
+  // SRS has no SRS_CHUNK_SIZE: its global getter reads SRS_VHOST_CHUNK_SIZE (get_global_chunk_size).
+  // We also accept SRS_CHUNK_SIZE for the global value only.
+  chunkSize: ['SRS_VHOST_CHUNK_SIZE', 'SRS_CHUNK_SIZE'],
+  serverId: ['SRS_SERVER_ID'],
+  httpApiEnabled: ['SRS_HTTP_API_ENABLED'],
+  httpApiListen: ['SRS_HTTP_API_LISTEN'],
+  httpApiCrossdomain: ['SRS_HTTP_API_CROSSDOMAIN'],
+  httpServerEnabled: ['SRS_HTTP_SERVER_ENABLED'],
+  httpServerListen: ['SRS_HTTP_SERVER_LISTEN'],
+  httpServerDir: ['SRS_HTTP_SERVER_DIR'],
+  vhostChunkSize: ['SRS_VHOST_CHUNK_SIZE'],
+  vhostTcpNodelay: ['SRS_VHOST_TCP_NODELAY'],
+  vhostMinLatency: ['SRS_VHOST_MIN_LATENCY'],
+  vhostInAckSize: ['SRS_VHOST_IN_ACK_SIZE'],
+  vhostOutAckSize: ['SRS_VHOST_OUT_ACK_SIZE'],
+  playGopCache: ['SRS_VHOST_PLAY_GOP_CACHE'],
+  playGopCacheMaxFrames: ['SRS_VHOST_PLAY_GOP_CACHE_MAX_FRAMES'],
+  playQueueLength: ['SRS_VHOST_PLAY_QUEUE_LENGTH'],
+  playMwLatency: ['SRS_VHOST_PLAY_MW_LATENCY'],
+  playMwMsgs: ['SRS_VHOST_PLAY_MW_MSGS'],
+  playTimeJitter: ['SRS_VHOST_PLAY_TIME_JITTER'],
+  publishFirstPacketTimeout: ['SRS_VHOST_PUBLISH_FIRSTPKT_TIMEOUT'],
+  publishNormalTimeout: ['SRS_VHOST_PUBLISH_NORMAL_TIMEOUT'],
+  publishKickoffForIdle: ['SRS_VHOST_PUBLISH_KICKOFF_FOR_IDLE'],
+  hooksEnabled: ['SRS_VHOST_HTTP_HOOKS_ENABLED'],
+  onConnect: ['SRS_VHOST_HTTP_HOOKS_ON_CONNECT'],
+  onClose: ['SRS_VHOST_HTTP_HOOKS_ON_CLOSE'],
+  onPublish: ['SRS_VHOST_HTTP_HOOKS_ON_PUBLISH'],
+  onUnpublish: ['SRS_VHOST_HTTP_HOOKS_ON_UNPUBLISH'],
+  onPlay: ['SRS_VHOST_HTTP_HOOKS_ON_PLAY'],
+  onStop: ['SRS_VHOST_HTTP_HOOKS_ON_STOP'],
+  onDvr: ['SRS_VHOST_HTTP_HOOKS_ON_DVR'],
+  onHls: ['SRS_VHOST_HTTP_HOOKS_ON_HLS'],
+  onHlsNotify: ['SRS_VHOST_HTTP_HOOKS_ON_HLS_NOTIFY'],
+} as const;
+
+/** A setting that can be overridden from the environment. */
+export type EnvSetting = keyof typeof ENV_OVERRIDES;
+
+/** Environment variables as the builders read them. */
+export type EnvMap = Readonly<Record<string, string | undefined>>;
+
+/**
+ * The override for a setting, as a ValueSource naming the variable; SRS
+ * ignores empty variables (`!srs_getenv(key).empty()`), so do we.
+ */
+export function envSource(env: EnvMap, setting: EnvSetting, key: string): ValueSource | undefined {
+  for (const variable of ENV_OVERRIDES[setting]) {
+    const text = env[variable];
+    if (text !== undefined && text !== '') return { key, text, origin: { kind: 'env', variable } };
+  }
+  return undefined;
+}
+
+/** SRS splits list variables (SRS_LISTEN, SRS_VHOST_HTTP_HOOKS_ON_*) on spaces, dropping empty items. */
+export function splitEnvList(source: ValueSource): ValueSource[] {
+  return source.text
+    .split(' ')
+    .filter((item) => item !== '')
+    .map((text) => ({ ...source, text }));
+}

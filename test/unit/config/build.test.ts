@@ -1,0 +1,266 @@
+import { describe, expect, it } from 'vitest';
+import { buildConfig } from '../../../src/config/build.js';
+import { ConfigErrorCode } from '../../../src/config/codes.js';
+import { parseConfigText } from '../../../src/config/parse.js';
+import type { Config, VhostConfig } from '../../../src/config/schema.js';
+import { buildText, configErrorOf, vhostOf } from './helpers.js';
+
+const MINIMAL = 'listen 1935;\nvhost __defaultVhost__ {}\n';
+
+/** SRS v7.0.18 getter defaults (srs-spec §3.2), spelled out so a changed default fails here. */
+const DEFAULT_VHOST: VhostConfig = {
+  name: '__defaultVhost__',
+  enabled: true,
+  chunkSize: 60000,
+  tcpNodelay: false,
+  minLatency: false,
+  inAckSize: 0,
+  outAckSize: 2500000,
+  play: { gopCache: true, gopCacheMaxFrames: 2500, queueLengthSec: 30, mwLatencyMs: 350, mwMsgs: 8, timeJitter: 'full' },
+  publish: { firstPacketTimeoutMs: 20000, normalTimeoutMs: 5000, kickoffForIdleSec: 0 },
+  httpHooks: {
+    enabled: false, onConnect: [], onClose: [], onPublish: [], onUnpublish: [], onPlay: [], onStop: [], onDvr: [], onHls: [], onHlsNotify: [],
+    timeoutMs: undefined, tlsVerify: true,
+  },
+  security: { enabled: false, rules: [] },
+  refer: { enabled: false, all: [], publish: [], play: [] },
+  position: { file: 'test.conf', line: 2 },
+};
+
+function errorOf(text: string): [number | undefined, string, string] {
+  const error = configErrorOf(() => buildText(text));
+  return [error.line, error.message.replace(`test.conf:${error.line}: `, ''), error.code];
+}
+
+describe('buildConfig: defaults', () => {
+  it('gives SRS defaults for a minimal config', () => {
+    const { config, warnings } = buildText(MINIMAL);
+    expect(warnings).toEqual([]);
+    const expected: Config = {
+      file: 'test.conf',
+      listen: [{ host: undefined, port: 1935 }],
+      maxConnections: 1000,
+      daemon: true,
+      pid: './objs/srs.pid',
+      logTank: 'file',
+      logLevel: 'trace',
+      logFile: './objs/srs.log',
+      chunkSize: 60000,
+      serverId: undefined,
+      httpApi: { enabled: false, listen: { host: undefined, port: 1985 }, crossdomain: true },
+      httpServer: { enabled: false, listen: { host: undefined, port: 8080 }, dir: './objs/nginx/html' },
+      hooks: { scripts: [], webhooks: [], stdioFormat: undefined, timeoutMs: 30000, concurrency: 10, queueSize: 1000 },
+      vhosts: new Map([['__defaultVhost__', DEFAULT_VHOST]]),
+    };
+    expect(config).toEqual(expected);
+  });
+
+  it('returns a frozen config', () => {
+    const { config } = buildText(MINIMAL);
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.listen)).toBe(true);
+    expect(Object.isFrozen(config.vhosts.get('__defaultVhost__')?.play)).toBe(true);
+  });
+
+  it('keeps vhosts in config order; the first of a name wins, with a warning', () => {
+    const { config, warnings } = buildText('listen 1935;\nvhost b {}\nvhost a { enabled off; }\nvhost a { enabled on; }\n');
+    expect([...config.vhosts.keys()]).toEqual(['b', 'a']);
+    expect(config.vhosts.get('a')?.enabled).toBe(false);
+    expect(warnings).toEqual([{ file: 'test.conf', line: 4, directive: 'vhost', message: 'duplicate vhost a, the first (line 3) wins' }]);
+  });
+
+  it('reads the first of a duplicated single-valued directive, with a warning (SRS get)', () => {
+    const { config, warnings } = buildText('listen 1935;\nmax_connections 5;\nmax_connections 6;\n');
+    expect(config.maxConnections).toBe(5);
+    expect(warnings).toEqual([{ file: 'test.conf', line: 3, directive: 'max_connections', message: 'duplicate, the first (line 2) wins' }]);
+  });
+
+  it('lets a vhost inherit the global chunk_size', () => {
+    expect(vhostOf('listen 1935;\nchunk_size 4096;\nvhost __defaultVhost__ {}').chunkSize).toBe(4096);
+    expect(vhostOf('listen 1935;\nchunk_size 4096;\nvhost __defaultVhost__ { chunk_size 128; }').chunkSize).toBe(128);
+  });
+
+  it('drops the mw_msgs default to 0 with min_latency on (SRS get_mw_msgs realtime)', () => {
+    expect(vhostOf('listen 1935;\nvhost __defaultVhost__ { min_latency on; }').play.mwMsgs).toBe(0);
+    expect(vhostOf('listen 1935;\nvhost __defaultVhost__ { min_latency on; play { mw_msgs 3; } }').play.mwMsgs).toBe(3);
+  });
+});
+
+describe('buildConfig: listen', () => {
+  it.each([
+    ['1935', [{ host: undefined, port: 1935 }]],
+    [':1935', [{ host: undefined, port: 1935 }]],
+    ['127.0.0.1:1935', [{ host: '127.0.0.1', port: 1935 }]],
+    ['[::1]:1935', [{ host: '::1', port: 1935 }]],
+    ['[2001:db8::1]:19350', [{ host: '2001:db8::1', port: 19350 }]],
+    ['[::ffff:127.0.0.1]:1', [{ host: '::ffff:127.0.0.1', port: 1 }]],
+    ['0', [{ host: undefined, port: 0 }]],
+    ['1935 127.0.0.1:1936', [{ host: undefined, port: 1935 }, { host: '127.0.0.1', port: 1936 }]],
+  ])('listen %s', (text, expected) => {
+    expect(buildText(`listen ${text};`).config.listen).toEqual(expected);
+  });
+
+  it('reads every listen directive', () => {
+    expect(buildText('listen 1935;\nlisten [::1]:1935;').config.listen).toEqual([{ host: undefined, port: 1935 }, { host: '::1', port: 1935 }]);
+  });
+
+  it.each([
+    ['70000', 'listen.port=70000 is invalid, expecting a port in 0..65535'],
+    ['-1', 'listen.port=-1 is invalid, expecting a port in 0..65535'],
+    ['abc', 'listen.port=abc is invalid, expecting a port in 0..65535'],
+    ['127.0.0.1:', 'listen.port="" is invalid, expecting a port in 0..65535'],
+    ['1.2.3.256:1935', 'listen.ip=1.2.3.256 is invalid, expecting an IPv4 address or [IPv6]'],
+    ['[zz::1]:1935', 'listen.ip=zz::1 is invalid, expecting an IPv6 address in [ ]'],
+    ['[1::2::3]:1935', 'listen.ip=1::2::3 is invalid, expecting an IPv6 address in [ ]'],
+    ['::1:1935', 'listen.ip=::1 is invalid, expecting an IPv4 address or [IPv6]'],
+  ])('refuses listen %s', (text, message) => {
+    expect(errorOf(`vhost x {}\nlisten ${text};`)).toEqual([2, message, ConfigErrorCode.Invalid]);
+  });
+});
+
+describe('buildConfig: values are validated with file and line', () => {
+  it.each([
+    ['daemon yes;', 'daemon=yes is invalid, expecting on or off'],
+    ['daemon ON;', 'daemon=ON is invalid, expecting on or off'],
+    ['daemon on off;', 'daemon takes exactly one value, got 2 (on off)'],
+    ['srs_log_tank syslog;', 'srs_log_tank=syslog is invalid, expecting one of console|file'],
+    ['srs_log_level_v2 verbose;', 'srs_log_level_v2=verbose is invalid, expecting one of trace|debug|info|warn|error'],
+    ['chunk_size 65537;', 'chunk_size=65537 is invalid, expecting an integer in 128..65536'],
+    ['max_connections 0;', 'max_connections=0 is invalid, expecting an integer in 1..1000000'],
+    ['http_api { listen 99999; }', 'http_api.listen.port=99999 is invalid, expecting a port in 0..65535'],
+    ['http_server { enabled 1; }', 'http_server.enabled=1 is invalid, expecting on or off'],
+    ['vhost v { play { time_jitter none; } }', 'vhost.play.time_jitter=none is invalid, expecting one of full|zero|off'],
+    ['vhost v { play { mw_msgs 129; } }', 'vhost.play.mw_msgs=129 is invalid, expecting an integer in 0..128'],
+    ['vhost v { play { queue_length 1.2.3; } }', 'vhost.play.queue_length=1.2.3 is invalid, expecting a number in 0..3600'],
+    ['vhost v { publish { normal_timeout 5s; } }', 'vhost.publish.normal_timeout=5s is invalid, expecting an integer in 0..3600000'],
+    ['vhost v { out_ack_size -5; }', 'vhost.out_ack_size=-5 is invalid, expecting an integer in 0..2147483647'],
+    ['vhost v { security { allow read all; } }', 'vhost.security.allow.method=read is invalid, expecting one of publish|play'],
+    ['vhost v { security { deny play; } }', 'vhost.security.deny takes a method (publish|play) and a target (all, IP or CIDR), got 1 value(s)'],
+    ['vhost v { http_hooks { tls_verify maybe; } }', 'vhost.http_hooks.tls_verify=maybe is invalid, expecting on or off'],
+    ['vhost v { http_hooks { on_play file:///tmp/x; } }', 'vhost.http_hooks.on_play=file:///tmp/x is invalid, expecting an http:// or https:// URL'],
+    ['vhost a b {}', 'vhost takes exactly one name, got a b'],
+    ['hooks { script publish_start; }', 'hooks.script takes an event and a target, got 1 value(s)'],
+    ['hooks { stdio_format xml; }', 'hooks.stdio_format=xml is invalid, expecting one of json|env'],
+    ['hooks { concurrency 0; }', 'hooks.concurrency=0 is invalid, expecting an integer in 1..1000'],
+    ['hooks { queue 2000000; }', 'hooks.queue=2000000 is invalid, expecting an integer in 1..1000000'],
+    ['hooks { timeout 11m; }', 'hooks.timeout=11m is invalid, expecting a duration such as 30s or 500ms, at most 600000 ms'],
+    ['hooks { webhook publish_start http://; }', 'hooks.webhook=http:// is invalid, expecting an http:// or https:// URL'],
+  ])('%s', (text, message) => {
+    expect(errorOf(`listen 1935;\n${text}`)).toEqual([2, message, ConfigErrorCode.Invalid]);
+  });
+
+  it('maps srs_log_level_v2 onto SRS level names, overriding srs_log_level', () => {
+    const level = (text: string): string => buildText(`listen 1935;\n${text}`).config.logLevel;
+    expect(level('srs_log_level warn;')).toBe('warn');
+    expect(level('srs_log_level error;\nsrs_log_level_v2 trace;')).toBe('verbose');
+    expect(level('srs_log_level_v2 debug;')).toBe('info');
+    expect(level('srs_log_level_v2 info;')).toBe('trace');
+  });
+});
+
+describe('buildConfig: vhost blocks', () => {
+  it('reads http_hooks URL lists in order, splitting args that hold spaces', () => {
+    const hooks = vhostOf(`listen 1935;
+vhost __defaultVhost__ {
+    http_hooks {
+        enabled on;
+        on_connect http://a/1 https://b/2;
+        on_publish "http://a/3 http://a/4";
+        on_hls_notify http://127.0.0.1:8085/api/v1/hls/[app]/[stream]/[ts_url][param];
+        timeout 1500ms;
+        tls_verify off;
+    }
+}`).httpHooks;
+    expect(hooks.enabled).toBe(true);
+    expect(hooks.onConnect).toEqual(['http://a/1', 'https://b/2']);
+    expect(hooks.onPublish).toEqual(['http://a/3', 'http://a/4']);
+    expect(hooks.onHlsNotify).toEqual(['http://127.0.0.1:8085/api/v1/hls/[app]/[stream]/[ts_url][param]']);
+    expect(hooks.timeoutMs).toBe(1500);
+    expect(hooks.tlsVerify).toBe(false);
+  });
+
+  it('reads security rules in order and refer lists', () => {
+    const vhost = vhostOf(`listen 1935;
+vhost __defaultVhost__ {
+    security { enabled on; deny publish 10.0.0.0/8; allow publish all; allow play ::1; allow play 2001:db8::/32; }
+    refer { enabled on; all a.com b.com; play p.com; }
+}`);
+    expect(vhost.security).toEqual({
+      enabled: true,
+      rules: [
+        { action: 'deny', method: 'publish', target: '10.0.0.0/8' },
+        { action: 'allow', method: 'publish', target: 'all' },
+        { action: 'allow', method: 'play', target: '::1' },
+        { action: 'allow', method: 'play', target: '2001:db8::/32' },
+      ],
+    });
+    expect(vhost.refer).toEqual({ enabled: true, all: ['a.com', 'b.com'], publish: [], play: ['p.com'] });
+  });
+
+  it('reads our hooks block', () => {
+    const { config } = buildText(`listen 1935;
+hooks {
+    script connection_accept /opt/a.sh;
+    script publish_start /opt/b.sh;
+    webhook play_stop https://example.com/x?y=1;
+    stdio_format env;
+    timeout 45s;
+    concurrency 20;
+    queue 5;
+}`);
+    expect(config.hooks).toEqual({
+      scripts: [{ event: 'connection_accept', target: '/opt/a.sh' }, { event: 'publish_start', target: '/opt/b.sh' }],
+      webhooks: [{ event: 'play_stop', target: 'https://example.com/x?y=1' }],
+      stdioFormat: 'env',
+      timeoutMs: 45000,
+      concurrency: 20,
+      queueSize: 5,
+    });
+  });
+});
+
+describe('buildConfig: SRS compatibility of names', () => {
+  it.each([
+    ['foo 1;', 2, 'illegal directive foo'],
+    ['http_api { bar on; }', 2, 'illegal http_api.bar'],
+    ['http_api { raw_api { allow_all on; } }', 2, 'illegal http_api.raw_api.allow_all'],
+    ['vhost v {\n  gop_cach on;\n}', 3, 'illegal vhost.gop_cach'],
+    ['vhost v {\n  http_hooks { on_connekt http://a/b; }\n}', 3, 'illegal vhost.http_hooks.on_connekt of v'],
+    ['vhost v {\n  transcode { engine e { vcodek copy; } }\n}', 3, 'illegal vhost.transcode.engine.vcodek of v'],
+    ['hooks { scripts publish_start /a; }', 2, 'illegal hooks.scripts'],
+    ['stream_caster { sip { foo 1; } }', 2, 'illegal stream_caster.sip.foo'],
+  ])('%s is an error', (text, line, message) => {
+    expect(errorOf(`listen 1935;\n${text}`)).toEqual([line, message, ConfigErrorCode.Invalid]);
+  });
+
+  it('warns once per directive SRS knows and we do not implement, naming file, line and path', () => {
+    const { warnings } = buildText(`listen 1935;
+rtc_server {
+    enabled on;
+    tcp { enabled on; }
+}
+vhost v {
+    hls { enabled on; hls_fragment 10; }
+    play { atc on; gop_cache on; }
+}`);
+    expect(warnings).toEqual([
+      { file: 'test.conf', line: 2, directive: 'rtc_server', message: 'not supported, ignored' },
+      { file: 'test.conf', line: 7, directive: 'vhost.hls', message: 'not supported, ignored' },
+      { file: 'test.conf', line: 8, directive: 'vhost.play.atc', message: 'not supported, ignored' },
+    ]);
+  });
+
+  it('accepts full.conf`s is_full with a warning (SRS refuses to run it)', () => {
+    const { warnings } = buildText('listen 1935;\nis_full on;');
+    expect(warnings).toEqual([{ file: 'test.conf', line: 2, directive: 'is_full', message: 'not supported, ignored (SRS refuses a config with is_full on: it marks the full.conf reference)' }]);
+  });
+
+  it('refuses an include that load.ts did not expand', () => {
+    const error = configErrorOf(() => buildConfig(parseConfigText('listen 1935;\ninclude x.conf;', 't.conf'), { file: 't.conf', env: {} }));
+    expect([error.message, error.code]).toEqual(['t.conf:2: include must be expanded by loadConfig before building', ConfigErrorCode.Include]);
+  });
+
+  it('names a BOM in the first directive', () => {
+    expect(errorOf('\ufefflisten 1935;')).toEqual([1, 'illegal directive "\\ufefflisten" (the file starts with a UTF-8 byte order mark; save it without BOM)', ConfigErrorCode.Invalid]);
+  });
+});
