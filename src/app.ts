@@ -107,8 +107,10 @@ export class App {
    */
   stop(drainMs = 5_000): Promise<void> {
     this.stopping ??= (async () => {
-      await this.rtmp.closeListeners();
+      // net.Server#close waits for open connections: stop accepting, end the sessions, then wait.
+      const listenersClosed = this.rtmp.closeListeners();
       this.rtmp.closeSessions();
+      await listenersClosed;
       await this.hooks.drain(drainMs);
       await this.hooks.close();
       if (this.options.writePidFile === true) rmSync(this.config.pid, { force: true });

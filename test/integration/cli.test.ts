@@ -1,0 +1,99 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { RtmpClient } from '../../src/client/rtmp-client.js';
+import { waitFor } from './harness.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const CLI = join(ROOT, 'dist/src/cli.js');
+
+function srs(args: string[], env: NodeJS.ProcessEnv = {}) {
+  return spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', env: { PATH: process.env.PATH, ...env }, timeout: 20_000 });
+}
+
+function tempConf(text: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'srs-cli-')), 'test.conf');
+  writeFileSync(file, text);
+  return file;
+}
+
+describe('srs command line (real process)', () => {
+  it('-t on a good file prints SRS\'s two lines and exits 0', () => {
+    const result = srs(['-t', '-c', 'conf/srs.conf']);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('the config file conf/srs.conf syntax is ok');
+    expect(result.stdout).toContain('config file conf/srs.conf test is successful');
+  });
+
+  it('-t on a broken file names file and line, says test is failed, exits 1, no stack', () => {
+    const file = tempConf('listen 1935;\nvhost x {\n  play { gop_cache maybe; }\n}\n');
+    const result = srs(['-t', '-c', file]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`${file}:3:`);
+    expect(result.stderr).toContain(`config file ${file} test is failed`);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('refuses a missing file and a port of 70000 with one clear line', () => {
+    const missing = srs(['-c', '/nonexistent/srs.conf']);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr.trim().split('\n')).toHaveLength(1);
+    expect(missing.stderr).toContain('/nonexistent/srs.conf');
+    const port = srs(['-t', '-c', tempConf('listen 70000;\nvhost __defaultVhost__ {}\n')]);
+    expect(port.status).toBe(1);
+    expect(port.stderr).toMatch(/:1: .*70000/);
+  });
+
+  it('prints the version and the help, exit 0; a bad flag value exits 2', () => {
+    expect(srs(['-v']).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(srs(['-h']).stdout).toContain('--hook-script');
+    const bad = srs(['--listen', 'nope', '-c', 'conf/srs.conf']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('--listen nope');
+  });
+});
+
+describe('srs server process: signals', () => {
+  let child: ChildProcess | undefined;
+  afterEach(() => {
+    if (child !== undefined && child.exitCode === null) child.kill('SIGKILL');
+    child = undefined;
+  });
+
+  function start(file: string): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+    const proc = spawn(process.execPath, [CLI, '-c', file], { cwd: mkdtempSync(join(tmpdir(), 'srs-run-')), stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    proc.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    proc.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    const exited = new Promise<number | null>((resolve) => proc.on('close', (code) => resolve(code)));
+    child = proc;
+    return { child: proc, output: () => output, exited };
+  }
+
+  it('SIGHUP with a broken file keeps the old config; SIGTERM ends sessions and exits 0', async () => {
+    const file = tempConf('listen 127.0.0.1:0;\ndaemon off;\nsrs_log_tank console;\npid ./srs.pid;\nvhost __defaultVhost__ {}\n');
+    const run = start(file);
+    const ready = await waitFor('server ready', () => /"rtmp":\["127\.0\.0\.1:(\d+)"\]/.exec(run.output()));
+    const port = Number(ready[1]);
+    const client = await RtmpClient.connect(`rtmp://127.0.0.1:${port}/live/s`);
+    await client.publish();
+
+    writeFileSync(file, 'listen 127.0.0.1:0;\nvhost broken {\n');
+    run.child.kill('SIGHUP');
+    await waitFor('reload failure logged', () => run.output().includes('reload failed, keeping the old config'));
+    expect(run.output()).toContain(`${file}:2`);
+    // Still serving with the old config.
+    const player = await RtmpClient.connect(`rtmp://127.0.0.1:${port}/live/s`);
+    await player.play();
+
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
+    await client.closed;
+    expect(run.output()).toContain('server_shutdown');
+    expect(run.output()).toContain('server stopped');
+    player.close();
+  });
+});

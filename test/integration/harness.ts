@@ -1,0 +1,142 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import { createRequire } from 'node:module';
+import { pino } from 'pino';
+import { startServer, type StartServerOptions } from '../../src/index.js';
+import type { App } from '../../src/app.js';
+
+const require = createRequire(import.meta.url);
+/** The ffmpeg binary shipped as a devDependency: a fresh machine needs nothing else. */
+export const FFMPEG: string = (require('@ffmpeg-installer/ffmpeg') as { path: string }).path;
+
+/** Waits for `predicate` to hold, polling; fails with `what` after `timeoutMs`. */
+export async function waitFor<T>(what: string, predicate: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = predicate();
+    if (value !== undefined && value !== null && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+export interface LogLine {
+  level: number;
+  msg: string;
+  [key: string]: unknown;
+}
+
+export interface TestServer {
+  app: App;
+  port: number;
+  logs: LogLine[];
+  url(path: string): string;
+  stop(): Promise<void>;
+}
+
+/** Starts the real server on port 0 from config text; logs are captured as parsed JSON lines. */
+export async function startTestServer(configText: string, options: Omit<StartServerOptions, 'configText' | 'logger'> = {}): Promise<TestServer> {
+  const logs: LogLine[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line !== '') logs.push(JSON.parse(line) as LogLine);
+      callback();
+    },
+  });
+  const logger = pino({ level: 'debug' }, sink);
+  const app = await startServer({ ...options, configText, logger });
+  const port = app.addresses[0]?.port ?? 0;
+  return {
+    app,
+    port,
+    logs,
+    url: (path) => `rtmp://127.0.0.1:${port}/${path}`,
+    stop: () => app.stop(2_000),
+  };
+}
+
+export interface FfmpegRun {
+  child: ChildProcess;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Runs the shipped ffmpeg; stderr is kept for assertions about what a user sees. */
+export function runFfmpeg(args: string[]): FfmpegRun {
+  const child = spawn(FFMPEG, ['-hide_banner', '-nostdin', '-loglevel', 'info', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString('utf8');
+    if (stderr.length > 1_000_000) stderr = stderr.slice(-500_000);
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  return { child, stderr: () => stderr, exited };
+}
+
+/** A synthetic live source as the issue asks: lavfi testsrc + sine, libx264 + aac, `-f flv`. */
+export function publishArgs(url: string, seconds: number, extra: string[] = []): string[] {
+  return [
+    '-re',
+    '-f', 'lavfi', '-i', `testsrc=size=320x240:rate=25:duration=${seconds}`,
+    '-f', 'lavfi', '-i', `sine=frequency=1000:sample_rate=44100:duration=${seconds}`,
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', '25', '-pix_fmt', 'yuv420p',
+    '-c:a', 'aac', '-b:a', '64k',
+    ...extra,
+    '-f', 'flv', url,
+  ];
+}
+
+export function stopProcess(child: ChildProcess): void {
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+}
+
+export interface RecordedCall {
+  path: string;
+  body: string;
+  json: Record<string, unknown>;
+  atMs: number;
+}
+
+export interface CallbackServer {
+  url(path: string): string;
+  calls: RecordedCall[];
+  close(): Promise<void>;
+}
+
+/** A real HTTP callback server; `answer` decides the response (default SRS's allow: 200 `0`). */
+export async function startCallbackServer(
+  answer: (call: RecordedCall, res: ServerResponse) => void | Promise<void> = (_call, res) => {
+    res.end('0');
+  },
+): Promise<CallbackServer> {
+  const calls: RecordedCall[] = [];
+  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      let json: Record<string, unknown> = {};
+      try {
+        json = JSON.parse(body) as Record<string, unknown>;
+      } catch {
+        // Not JSON: kept raw in `body`.
+      }
+      const call = { path: req.url ?? '', body, json, atMs: Date.now() };
+      calls.push(call);
+      void answer(call, res);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: (path) => `http://127.0.0.1:${port}${path}`,
+    calls,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
