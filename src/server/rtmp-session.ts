@@ -181,7 +181,13 @@ export class RtmpSession {
   private run(events: RtmpEvent[], from: number): void {
     for (let i = from; i < events.length; i++) {
       if (this.isClosed) return;
-      const wait = this.handle(events[i] as RtmpEvent);
+      let wait: Promise<void> | undefined;
+      try {
+        wait = this.handle(events[i] as RtmpEvent);
+      } catch (error) {
+        this.fail(error);
+        return;
+      }
       if (wait === undefined) continue;
       this.waiting = true;
       this.socket.pause();

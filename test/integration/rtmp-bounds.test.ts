@@ -46,6 +46,10 @@ describe('session bounds: bad input closes only that session', () => {
     stalled.write(Buffer.from([3]));
     await closed(stalled);
 
+    // A connect whose tcUrl is no URL (SRS ERROR_RTMP_REQ_TCURL): only that session ends.
+    await expect(RtmpClient.connect(server.url('live/x'), { tcUrl: 'not a url', timeoutMs: 3000 })).rejects.toThrow();
+    await waitFor('bad tcUrl session end', () => server?.logs.find((l) => l.msg === 'session end' && String(l.detail).includes('ERR_RTMP_REQ_TCURL')));
+
     const ends = server.logs.filter((l) => l.msg === 'session end');
     expect(ends.some((l) => l.reason === 'error')).toBe(true);
     expect(ends.some((l) => l.reason === 'timeout' && String(l.detail).includes('handshake'))).toBe(true);
