@@ -123,7 +123,9 @@ export class RtmpSession {
     // Replies must never wait for Nagle: the connect _result is the client's critical path.
     socket.setNoDelay(true);
     socket.on('data', this.onData);
-    socket.on('error', (error) => this.close('error', error.message));
+    // SRS treats any socket read/write failure (reset, broken pipe) as the client going away
+    // (srs_is_client_gracefully_close); players that quit with unread data reset the socket.
+    socket.on('error', (error) => this.close('client_close', error.message));
     socket.on('close', () => this.close('client_close', 'socket closed'));
     this.arm(this.ctx.timeouts.connectMs, 'handshake/connect');
     this.log.info({ port: this.facts.port }, 'session start');
