@@ -7,14 +7,14 @@ import { NOT_SUPPORTED } from '../../../src/config/warning.js';
 import { REPO_ROOT, configErrorOf } from './helpers.js';
 
 /**
- * Every config file SRS ships (trunk/conf at v7.0.18, in the team's shared
- * fixtures beside the repo, see its SOURCE.md): each loads, naming what it ignores.
+ * Every config file SRS ships (trunk/conf at v7.0.18, copied from the team's
+ * shared fixtures, see its SOURCE.md): each loads, naming what it ignores.
  * The exceptions are the files SOURCE.md says SRS itself refuses: two nginx
  * configs and include.vhost.conf, a fragment without `listen`. Each of those
  * fails with one ConfigError naming file and line. (full.conf, the fourth,
  * is read with an is_full warning.)
  */
-const SRS_DIR = '../shared/fixtures/srs-conf';
+const SRS_DIR = 'test/fixtures/srs-conf';
 const files = readdirSync(path.join(REPO_ROOT, SRS_DIR)).filter((name) => name.endsWith('.conf')).sort();
 const REFUSED: Readonly<Record<string, [number, string]>> = {
   'hls.edge.conf': [4, 'illegal directive worker_processes'],
