@@ -1,0 +1,72 @@
+/**
+ * The scenario parameters of a full run and of `--quick`, in one place. Full
+ * is what the issue specifies; quick keeps the same shape at a smoke size
+ * (about 2 minutes on 2 cores).
+ */
+
+/** Everything that sizes a run. */
+export interface BenchPlan {
+  readonly quick: boolean;
+  readonly fanout: {
+    readonly players: readonly number[];
+    readonly warmupMs: number;
+    readonly settleMs: number;
+    readonly holdMs: number;
+    readonly joins: number;
+    readonly connectConcurrency: number;
+    readonly readyTimeoutMs: number;
+    readonly fullRateRatio: number;
+  };
+  readonly sessions: {
+    readonly kinds: readonly ('publish' | 'play')[];
+    readonly concurrency: readonly number[];
+    readonly perCell: number;
+    readonly maxCellMs: number;
+    readonly sessionTimeoutMs: number;
+  };
+  readonly slowCallback: {
+    readonly delayMs: number;
+    readonly concurrency: number;
+    readonly sessions: number;
+  };
+}
+
+/** The issue's full run (about 10 minutes on 2 cores). */
+export const FULL_PLAN: BenchPlan = {
+  quick: false,
+  fanout: {
+    players: [50, 200, 500],
+    warmupMs: 3_000,
+    settleMs: 2_000,
+    holdMs: 20_000,
+    joins: 20,
+    connectConcurrency: 32,
+    readyTimeoutMs: 30_000,
+    fullRateRatio: 0.95,
+  },
+  sessions: { kinds: ['publish', 'play'], concurrency: [1, 8, 64], perCell: 2_000, maxCellMs: 15_000, sessionTimeoutMs: 10_000 },
+  slowCallback: { delayMs: 200, concurrency: 64, sessions: 256 },
+};
+
+/** The 1-2 minute smoke run. */
+export const QUICK_PLAN: BenchPlan = {
+  quick: true,
+  fanout: { ...FULL_PLAN.fanout, players: [50, 200], warmupMs: 1_000, settleMs: 500, holdMs: 4_000, joins: 10 },
+  sessions: { ...FULL_PLAN.sessions, perCell: 200, maxCellMs: 3_000 },
+  slowCallback: { ...FULL_PLAN.slowCallback, sessions: 64 },
+};
+
+/** Slack for forking the load generator and loading the stream. */
+const JOB_START_SLACK_MS = 10_000;
+
+/** Wall-clock bound on one fan-out job, beyond which the run records an error. */
+export function fanoutJobTimeoutMs(plan: BenchPlan): number {
+  const f = plan.fanout;
+  // Audience and each join are bounded by readyTimeoutMs; the rest are fixed waits.
+  return f.warmupMs + f.settleMs + f.holdMs + (2 + f.joins) * f.readyTimeoutMs + JOB_START_SLACK_MS;
+}
+
+/** Wall-clock bound on one sessions job. */
+export function sessionsJobTimeoutMs(plan: BenchPlan): number {
+  return plan.sessions.maxCellMs + plan.sessions.sessionTimeoutMs + JOB_START_SLACK_MS;
+}

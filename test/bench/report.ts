@@ -1,0 +1,179 @@
+/**
+ * Turns a run's results into the one table the issue asks for: ours beside
+ * node-media-server with their ratio, the null baseline where it applies, the
+ * target and whether ours met it. Markdown, so the same text goes to the
+ * console and to test/bench/README.md.
+ */
+import type { FanoutResult, ServerKind, SessionsResult } from './jobs.js';
+import {
+  cpuMsPerGb, cpuMsPerSession, isFailure, joinMedianMs, loadGenCpuPercent, rssPerPlayerKb, serverCpuPercent,
+  sessionsPerSecond, sessionTimes, type BenchResults, type FanoutRow, type Outcome, type SessionsRow,
+} from './results.js';
+
+/** The issue's targets on a 2-core machine ("Scenarios and targets"). */
+export const TARGETS = {
+  fanoutPlayers: 500,
+  maxCpuMsPerGb: 400,
+  maxRssPerPlayerKb: 30,
+  maxJoinMedianMs: 10,
+  minSessionsPerSecondAtConcurrency1: 200,
+  maxCpuMsPerSessionWithCallback: 0.3,
+  callbackCpuConcurrency: 64,
+  /** "about 200 ms each, not queued": median within 1.25x and p95 within 1.5x of the callback delay. */
+  slowMedianFactor: 1.25,
+  slowP95Factor: 1.5,
+} as const;
+
+/** One table line. `met` is empty when the line has no target. */
+export interface TableRow {
+  readonly scenario: string;
+  readonly metric: string;
+  readonly target: string;
+  readonly ours: string;
+  readonly nms: string;
+  readonly ratio: string;
+  readonly nullBaseline: string;
+  readonly met: '' | 'yes' | 'NO' | 'n/a';
+}
+
+function format(value: number | undefined): string {
+  if (value === undefined || !Number.isFinite(value)) return 'n/a';
+  const abs = Math.abs(value);
+  if (abs >= 100) return Math.round(value).toLocaleString('en-US');
+  return value.toFixed(abs >= 10 ? 1 : 2);
+}
+
+function ratio(ours: number | undefined, nms: number | undefined): string {
+  if (ours === undefined || nms === undefined || !Number.isFinite(ours) || !Number.isFinite(nms) || nms === 0) return '';
+  return `${(ours / nms).toFixed(2)}x`;
+}
+
+function judge(value: number | undefined, check: ((v: number) => boolean) | undefined): TableRow['met'] {
+  if (check === undefined) return '';
+  if (value === undefined) return 'n/a';
+  return Number.isFinite(value) && check(value) ? 'yes' : 'NO';
+}
+
+function cell<T extends object>(outcome: Outcome<T> | undefined, metric: (r: T) => number): { text: string; value: number | undefined } {
+  if (outcome === undefined) return { text: '-', value: undefined };
+  if (isFailure(outcome)) return { text: 'error', value: undefined };
+  const value = metric(outcome);
+  return { text: format(value), value };
+}
+
+interface MetricSpec<T> {
+  readonly metric: string;
+  readonly value: (r: T) => number;
+  readonly text?: (r: T) => string;
+  readonly target?: string;
+  readonly check?: (v: number) => boolean;
+}
+
+function metricRow<T extends object>(
+  scenario: string,
+  spec: MetricSpec<T>,
+  results: Partial<Record<ServerKind, Outcome<T>>>,
+): TableRow {
+  const ours = cell(results.ours, spec.value);
+  const nms = cell(results.nms, spec.value);
+  const nullBaseline = cell(results.null, spec.value);
+  const text = (outcome: Outcome<T> | undefined, fallback: string): string =>
+    spec.text !== undefined && outcome !== undefined && !isFailure(outcome) ? spec.text(outcome) : fallback;
+  return {
+    scenario,
+    metric: spec.metric,
+    target: spec.target ?? '',
+    ours: text(results.ours, ours.text),
+    nms: text(results.nms, nms.text),
+    ratio: ratio(ours.value, nms.value),
+    nullBaseline: text(results.null, nullBaseline.text),
+    met: judge(ours.value, spec.check),
+  };
+}
+
+function fanoutRows(row: FanoutRow): TableRow[] {
+  const atTarget = row.players === TARGETS.fanoutPlayers;
+  const scenario = `fan-out N=${row.players}`;
+  const specs: MetricSpec<FanoutResult>[] = [
+    {
+      metric: 'players at full rate',
+      value: (r) => r.playersAtFullRate,
+      text: (r) => `${r.playersAtFullRate}/${r.players}`,
+      ...(atTarget ? { target: 'all', check: (v: number) => v === row.players } : {}),
+    },
+    { metric: 'server CPU-ms per GB', value: cpuMsPerGb, ...(atTarget ? { target: `<= ${TARGETS.maxCpuMsPerGb}`, check: (v: number) => v <= TARGETS.maxCpuMsPerGb } : {}) },
+    { metric: 'server CPU % of a core', value: serverCpuPercent },
+    { metric: 'RSS per player (KiB)', value: rssPerPlayerKb, ...(atTarget ? { target: `<= ${TARGETS.maxRssPerPlayerKb}`, check: (v: number) => v <= TARGETS.maxRssPerPlayerKb } : {}) },
+    { metric: 'join median (ms)', value: joinMedianMs, ...(atTarget ? { target: `<= ${TARGETS.maxJoinMedianMs}`, check: (v: number) => v <= TARGETS.maxJoinMedianMs } : {}) },
+    { metric: 'load generator CPU % of a core', value: loadGenCpuPercent },
+  ];
+  return specs.map((spec) => metricRow(scenario, spec, row.results));
+}
+
+/** Slow-callback median minus the no-callback median at the same concurrency: the wait the callback adds. */
+function callbackWaitRow(scenario: string, row: SessionsRow, all: readonly SessionsRow[]): TableRow {
+  const plain = all.find((other) => other.hooks === 'none' && other.kind === row.kind && other.concurrency === row.concurrency);
+  const wait = (server: 'ours' | 'nms'): number | undefined => {
+    const slow = row.results[server];
+    const base = plain?.results[server];
+    if (slow === undefined || base === undefined || isFailure(slow) || isFailure(base)) return undefined;
+    return sessionTimes(slow).medianMs - sessionTimes(base).medianMs;
+  };
+  const ours = wait('ours');
+  const nms = wait('nms');
+  return { scenario, metric: 'added by the callback (ms)', target: '', ours: format(ours), nms: format(nms), ratio: ratio(ours, nms), nullBaseline: '-', met: '' };
+}
+
+function sessionsRows(row: SessionsRow, all: readonly SessionsRow[]): TableRow[] {
+  const hookLabel = row.hooks === 'none' ? '' : row.hooks === 'callback' ? ' +callback' : ` +${row.callbackDelayMs}ms callback`;
+  const scenario = `connect+${row.kind} c=${row.concurrency}${hookLabel}`;
+  if (row.hooks === 'slow-callback') {
+    const delayMs = row.callbackDelayMs;
+    return [
+      metricRow(scenario, { metric: 'session median (ms)', value: (r: SessionsResult) => sessionTimes(r).medianMs, target: `~${delayMs}`, check: (v) => v <= delayMs * TARGETS.slowMedianFactor }, row.results),
+      metricRow(scenario, { metric: 'session p95 (ms)', value: (r: SessionsResult) => sessionTimes(r).p95Ms, target: `<= ${delayMs * TARGETS.slowP95Factor}`, check: (v) => v <= delayMs * TARGETS.slowP95Factor }, row.results),
+      callbackWaitRow(scenario, row, all),
+    ];
+  }
+  const rateTarget = row.concurrency === 1 ? { target: `>= ${TARGETS.minSessionsPerSecondAtConcurrency1}`, check: (v: number) => v >= TARGETS.minSessionsPerSecondAtConcurrency1 } : {};
+  const cpuTarget =
+    row.hooks === 'callback' && row.concurrency === TARGETS.callbackCpuConcurrency
+      ? { target: `<= ${TARGETS.maxCpuMsPerSessionWithCallback}`, check: (v: number) => v <= TARGETS.maxCpuMsPerSessionWithCallback }
+      : {};
+  return [
+    metricRow(scenario, { metric: 'sessions/s', value: sessionsPerSecond, ...rateTarget }, row.results),
+    metricRow(scenario, { metric: 'server CPU ms/session', value: cpuMsPerSession, ...cpuTarget }, row.results),
+  ];
+}
+
+/** Every table line of a run, fan-out first. */
+export function tableRows(results: BenchResults): TableRow[] {
+  return [...results.fanout.flatMap(fanoutRows), ...results.sessions.flatMap((row) => sessionsRows(row, results.sessions))];
+}
+
+/** The table as GitHub markdown. */
+export function renderTable(rows: readonly TableRow[]): string {
+  const header = ['scenario', 'metric', 'target', 'ours', 'NMS', 'ours/NMS', 'null TCP', 'met'];
+  const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];
+  for (const r of rows) lines.push(`| ${[r.scenario, r.metric, r.target, r.ours, r.nms, r.ratio, r.nullBaseline, r.met].join(' | ')} |`);
+  return lines.join('\n');
+}
+
+/** Errors and failed sessions, one line each, for under the table. */
+export function notes(results: BenchResults): string[] {
+  const out: string[] = [];
+  const add = (where: string, outcome: Outcome<FanoutResult | SessionsResult> | undefined): void => {
+    if (outcome === undefined) return;
+    if (isFailure(outcome)) {
+      out.push(`${where}: run failed: ${outcome.error.split('\n')[0]}`);
+      return;
+    }
+    const failed = outcome.type === 'sessions' ? outcome.failed : outcome.players - outcome.playersReady + outcome.joinFailures;
+    if (failed > 0 || outcome.errors.length > 0) out.push(`${where}: ${failed} failed; ${outcome.errors.join('; ')}`);
+  };
+  for (const row of results.fanout) for (const [kind, r] of Object.entries(row.results)) add(`fan-out N=${row.players} ${kind}`, r);
+  for (const row of results.sessions) {
+    for (const [kind, r] of Object.entries(row.results)) add(`${row.kind} c=${row.concurrency} hooks=${row.hooks} ${kind}`, r);
+  }
+  return out;
+}

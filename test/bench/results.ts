@@ -1,0 +1,102 @@
+/**
+ * The shape of one bench run as written to the results JSON, and the
+ * metrics derived from raw measurements (the table and the JSON use the same
+ * functions, so they never disagree).
+ */
+import type { FanoutResult, ServerKind, SessionsResult } from './jobs.js';
+import { median, quantile } from './stats.js';
+
+/** A run that could not produce a measurement. */
+export interface RunFailure {
+  readonly error: string;
+}
+
+/** A measurement or why there is none. */
+export type Outcome<T> = T | RunFailure;
+
+/** True when `outcome` is a failure. */
+export function isFailure<T extends object>(outcome: Outcome<T> | undefined): outcome is RunFailure {
+  return outcome !== undefined && 'error' in outcome;
+}
+
+/** One fan-out size, every server. */
+export interface FanoutRow {
+  readonly players: number;
+  readonly results: Partial<Record<ServerKind, Outcome<FanoutResult>>>;
+}
+
+/** What the hook server did during a sessions cell. */
+export type HookMode = 'none' | 'callback' | 'slow-callback';
+
+/** One sessions cell, ours and NMS. */
+export interface SessionsRow {
+  readonly kind: 'publish' | 'play';
+  readonly hooks: HookMode;
+  readonly concurrency: number;
+  /** How long the hook server waited before answering (0 unless slow-callback). */
+  readonly callbackDelayMs: number;
+  readonly results: Partial<Record<'ours' | 'nms', Outcome<SessionsResult>>>;
+}
+
+/** The machine the numbers come from. */
+export interface MachineInfo {
+  readonly cpus: number;
+  readonly model: string;
+  readonly node: string;
+  /** 1-minute load average before the run: other work on the machine makes every number noisier. */
+  readonly loadAverageAtStart: number;
+}
+
+/** Everything one run produced. */
+export interface BenchResults {
+  readonly date: string;
+  readonly quick: boolean;
+  /** Every server and scenario at the plan's sizes, no extra node flags: fit for README.md. */
+  readonly isComplete: boolean;
+  readonly machine: MachineInfo;
+  readonly stream: { readonly file: string; readonly kbps: number };
+  readonly fanout: FanoutRow[];
+  readonly sessions: SessionsRow[];
+  readonly durationSec: number;
+}
+
+/** Server CPU-ms per delivered GB (10^9 bytes). */
+export function cpuMsPerGb(r: FanoutResult): number {
+  return r.deliveredBytes === 0 ? Number.NaN : r.serverCpuMs / (r.deliveredBytes / 1e9);
+}
+
+/** Server CPU over the window as % of one core. */
+export function serverCpuPercent(r: FanoutResult): number {
+  return (r.serverCpuMs / r.holdMs) * 100;
+}
+
+/** Load generator CPU over the window as % of one core. */
+export function loadGenCpuPercent(r: { loadGenCpuMs: number; holdMs?: number; elapsedMs?: number }): number {
+  const wallMs = r.holdMs ?? r.elapsedMs ?? Number.NaN;
+  return (r.loadGenCpuMs / wallMs) * 100;
+}
+
+/** (RSS at N - RSS with 0 players) / N, in KiB. */
+export function rssPerPlayerKb(r: FanoutResult): number {
+  return r.players === 0 ? Number.NaN : (r.rssLoadedKb - r.rssIdleKb) / r.players;
+}
+
+/** Median connect-to-key-frame time of the joins. */
+export function joinMedianMs(r: FanoutResult): number {
+  return median(r.joinMs);
+}
+
+/** Completed sessions per second of wall time. */
+export function sessionsPerSecond(r: SessionsResult): number {
+  return r.elapsedMs === 0 ? Number.NaN : r.completed / (r.elapsedMs / 1000);
+}
+
+/** Server CPU per completed session, in ms. */
+export function cpuMsPerSession(r: SessionsResult): number {
+  return r.completed === 0 ? Number.NaN : r.serverCpuMs / r.completed;
+}
+
+/** Median and 95th percentile of session times, in ms. */
+export function sessionTimes(r: SessionsResult): { medianMs: number; p95Ms: number } {
+  return { medianMs: median(r.sessionMs), p95Ms: quantile(r.sessionMs, 0.95) };
+}

@@ -1,0 +1,145 @@
+/**
+ * The scenario loops: for each load, each server in turn (ours, then
+ * node-media-server, then the null baseline where it applies), each in a
+ * fresh process, so the servers see the same load minutes apart and none
+ * carries state from another's run.
+ */
+import type { HookServer } from './hook-server.js';
+import type { FanoutResult, ServerKind, SessionsResult } from './jobs.js';
+import { fanoutJobTimeoutMs, sessionsJobTimeoutMs, type BenchPlan } from './plan.js';
+import { runFanoutJob, runSessionsJob } from './loadgen-runner.js';
+import type { FanoutRow, HookMode, Outcome, SessionsRow } from './results.js';
+import { startBenchServer, type BenchServer } from './servers.js';
+
+/** What every scenario needs from the orchestrator. */
+export interface ScenarioContext {
+  readonly plan: BenchPlan;
+  readonly workDir: string;
+  readonly streamFile: string;
+  readonly hookServer: HookServer;
+  /** The servers to measure (all by default; `--servers` narrows it while developing). */
+  readonly servers: readonly ServerKind[];
+  /** Node flags for our server only, e.g. --cpu-prof. */
+  readonly ourNodeFlags: readonly string[];
+  readonly log: (line: string) => void;
+}
+
+function failure(error: unknown): { error: string } {
+  if (!(error instanceof Error)) return { error: String(error) };
+  const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
+  return { error: `${error.message}${cause}` };
+}
+
+function start(ctx: ScenarioContext, kind: ServerKind, label: string, hookUrl: string | undefined): Promise<BenchServer> {
+  return startBenchServer({ kind, label, workDir: ctx.workDir, hookUrl, nodeFlags: kind === 'ours' ? ctx.ourNodeFlags : [] });
+}
+
+async function fanoutOnce(ctx: ScenarioContext, kind: ServerKind, players: number): Promise<Outcome<FanoutResult>> {
+  let server: BenchServer | undefined;
+  try {
+    server = await start(ctx, kind, `fanout-${players}`, undefined);
+    const f = ctx.plan.fanout;
+    return await runFanoutJob(
+      {
+        type: 'fanout',
+        server: kind,
+        port: server.port,
+        serverPid: server.pid,
+        streamFile: ctx.streamFile,
+        streamPath: 'live/bench',
+        players,
+        connectConcurrency: f.connectConcurrency,
+        warmupMs: f.warmupMs,
+        settleMs: f.settleMs,
+        holdMs: f.holdMs,
+        joins: kind === 'null' ? 0 : f.joins,
+        readyTimeoutMs: f.readyTimeoutMs,
+        fullRateRatio: f.fullRateRatio,
+      },
+      fanoutJobTimeoutMs(ctx.plan),
+    );
+  } catch (error) {
+    return failure(error);
+  } finally {
+    await server?.stop();
+  }
+}
+
+/** Fan-out at every N of the plan, every server interleaved per N. */
+export async function runFanoutScenarios(ctx: ScenarioContext): Promise<FanoutRow[]> {
+  const rows: FanoutRow[] = [];
+  for (const players of ctx.plan.fanout.players) {
+    const row: FanoutRow = { players, results: {} };
+    for (const kind of ctx.servers) {
+      const outcome = await fanoutOnce(ctx, kind, players);
+      row.results[kind] = outcome;
+      ctx.log(`fan-out N=${players} ${kind}: ${'error' in outcome ? outcome.error : `${outcome.playersAtFullRate}/${players} at full rate`}`);
+    }
+    rows.push(row);
+  }
+  return rows;
+}
+
+async function sessionsCell(ctx: ScenarioContext, server: BenchServer, row: SessionsRow, sessions: number): Promise<Outcome<SessionsResult>> {
+  const s = ctx.plan.sessions;
+  try {
+    return await runSessionsJob(
+      {
+        type: 'sessions',
+        port: server.port,
+        serverPid: server.pid,
+        kind: row.kind,
+        app: 'live',
+        streamPrefix: `${row.kind}-${row.hooks}-c${row.concurrency}-`,
+        concurrency: row.concurrency,
+        sessions,
+        maxDurationMs: s.maxCellMs,
+        sessionTimeoutMs: s.sessionTimeoutMs,
+      },
+      sessionsJobTimeoutMs(ctx.plan),
+    );
+  } catch (error) {
+    return failure(error);
+  }
+}
+
+/** One hook mode: both RTMP servers up at once, cells interleaved ours/NMS. */
+async function sessionsGroup(ctx: ScenarioContext, hooks: HookMode, concurrencies: readonly number[], sessions: number): Promise<SessionsRow[]> {
+  const rows: SessionsRow[] = [];
+  const hookUrl = hooks === 'none' ? undefined : ctx.hookServer.url;
+  const kinds = ctx.servers.filter((kind): kind is 'ours' | 'nms' => kind !== 'null');
+  const servers = new Map<'ours' | 'nms', Outcome<BenchServer>>();
+  try {
+    for (const kind of kinds) servers.set(kind, await start(ctx, kind, `sessions-${hooks}`, hookUrl).catch(failure));
+    for (const kind of ctx.plan.sessions.kinds) {
+      for (const concurrency of concurrencies) {
+        const row: SessionsRow = { kind, hooks, concurrency, callbackDelayMs: ctx.hookServer.delayMs, results: {} };
+        for (const [serverKind, server] of servers) {
+          row.results[serverKind] = 'error' in server ? server : await sessionsCell(ctx, server, row, sessions);
+          const r = row.results[serverKind];
+          ctx.log(`${kind} c=${concurrency} hooks=${hooks} ${serverKind}: ${r === undefined || 'error' in r ? r?.error : `${r.completed} ok, ${r.failed} failed`}`);
+        }
+        rows.push(row);
+      }
+    }
+  } finally {
+    for (const server of servers.values()) if (!('error' in server)) await server.stop();
+  }
+  return rows;
+}
+
+/** Connect rate without and with the callback, then the slow callback. */
+export async function runSessionsScenarios(ctx: ScenarioContext): Promise<SessionsRow[]> {
+  const { sessions, slowCallback } = ctx.plan;
+  const rows: SessionsRow[] = [];
+  ctx.hookServer.delayMs = 0;
+  rows.push(...(await sessionsGroup(ctx, 'none', sessions.concurrency, sessions.perCell)));
+  rows.push(...(await sessionsGroup(ctx, 'callback', sessions.concurrency, sessions.perCell)));
+  ctx.hookServer.delayMs = slowCallback.delayMs;
+  try {
+    rows.push(...(await sessionsGroup(ctx, 'slow-callback', [slowCallback.concurrency], slowCallback.sessions)));
+  } finally {
+    ctx.hookServer.delayMs = 0;
+  }
+  return rows;
+}

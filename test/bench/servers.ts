@@ -1,0 +1,91 @@
+/**
+ * Starts a server under test in its own process on a free 127.0.0.1 port:
+ * ours through the real CLI and a generated SRS config, node-media-server
+ * through nms-launcher.ts, or the null fan-out baseline. stdout/stderr go to
+ * a log file in the work dir, so a failure can be read afterwards.
+ */
+import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { spawnTracked, stopChild, waitForPort } from './child-processes.js';
+import { freePort } from './free-port.js';
+import type { ServerKind } from './jobs.js';
+
+/** Bound on a server's start-up, from spawn to accepting TCP. */
+const START_TIMEOUT_MS = 15_000;
+
+const OUR_CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
+const NMS_LAUNCHER = fileURLToPath(new URL('./nms-launcher.js', import.meta.url));
+const NULL_SERVER = fileURLToPath(new URL('./null-fanout-server.js', import.meta.url));
+
+/** How to start one server. */
+export interface BenchServerOptions {
+  readonly kind: ServerKind;
+  /** Names the config and log files, e.g. `fanout-500`. */
+  readonly label: string;
+  readonly workDir: string;
+  /** on_publish/on_play (ours) or notify.url (NMS, which has no blocking callback). */
+  readonly hookUrl: string | undefined;
+  /** Extra node flags for our server, e.g. `--cpu-prof`. */
+  readonly nodeFlags: readonly string[];
+}
+
+/** A started server. */
+export interface BenchServer {
+  readonly kind: ServerKind;
+  readonly port: number;
+  readonly pid: number;
+  readonly logFile: string;
+  stop(): Promise<void>;
+}
+
+/** The SRS config our server runs with; http_hooks only when a hook URL is given. */
+export function ourConfigText(port: number, workDir: string, label: string, hookUrl: string | undefined): string {
+  const hooks =
+    hookUrl === undefined ? '' : `    http_hooks {\n        enabled on;\n        on_publish ${hookUrl};\n        on_play ${hookUrl};\n    }\n`;
+  return [
+    `listen 127.0.0.1:${port};`,
+    'max_connections 5000;',
+    'daemon off;',
+    `pid ${join(workDir, `srs-${label}.pid`)};`,
+    'srs_log_tank console;',
+    'srs_log_level warn;',
+    'vhost __defaultVhost__ {',
+    '    play {\n        gop_cache on;\n        mw_latency 350;\n    }',
+    `${hooks}}`,
+    '',
+  ].join('\n');
+}
+
+function commandFor(options: BenchServerOptions, port: number): string[] {
+  const { kind, workDir, label, hookUrl } = options;
+  if (kind === 'ours') {
+    const configFile = join(workDir, `ours-${label}.conf`);
+    writeFileSync(configFile, ourConfigText(port, workDir, label, hookUrl));
+    return [...options.nodeFlags, OUR_CLI, '-c', configFile, '--log-level', 'warn'];
+  }
+  if (kind === 'nms') {
+    const dataDir = join(workDir, `nms-${label}`);
+    mkdirSync(dataDir, { recursive: true });
+    return [NMS_LAUNCHER, '--port', String(port), '--data', dataDir, ...(hookUrl === undefined ? [] : ['--notify-url', hookUrl])];
+  }
+  return [NULL_SERVER, '--port', String(port)];
+}
+
+/** Spawns the server and resolves once it accepts connections. */
+export async function startBenchServer(options: BenchServerOptions): Promise<BenchServer> {
+  mkdirSync(options.workDir, { recursive: true });
+  const port = await freePort();
+  const logFile = join(options.workDir, `${options.kind}-${options.label}.log`);
+  const logFd = openSync(logFile, 'w');
+  // cwd is the work dir so nothing a server writes (pid, data) lands in the repo.
+  const child = spawnTracked(process.execPath, commandFor(options, port), { cwd: options.workDir, stdio: ['ignore', logFd, logFd] });
+  closeSync(logFd);
+  try {
+    await waitForPort(port, child, START_TIMEOUT_MS);
+  } catch (error) {
+    await stopChild(child);
+    throw new Error(`${options.kind} did not start (log: ${logFile})`, { cause: error });
+  }
+  return { kind: options.kind, port, pid: child.pid as number, logFile, stop: () => stopChild(child) };
+}
