@@ -1,3 +1,6 @@
+import { mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { SrsError } from './errors.js';
 import { pino, type Logger, type DestinationStream, type LevelWithSilent } from 'pino';
 
 export type { Logger } from 'pino';
@@ -37,7 +40,16 @@ export function createLogger(options: LogOptions): Logger {
   const level = pinoLevel(options.level) ?? 'info';
   if (options.destination !== undefined) return pino({ level, base: { pid: process.pid } }, options.destination);
   if (options.tank === 'file' && options.file !== undefined) {
-    return pino({ level }, pino.destination({ dest: options.file, mkdir: true, sync: false }));
+    // Opened here, synchronously: an unwritable path is a start error in one line, and
+    // the stream is ready at once (sonic-boom throws on exit while an async open is pending).
+    let fd: number;
+    try {
+      mkdirSync(dirname(options.file), { recursive: true });
+      fd = openSync(options.file, 'a');
+    } catch (error) {
+      throw new SrsError('ERR_LOG_FILE', `cannot open srs_log_file ${options.file}: ${(error as Error).message}`, { cause: error });
+    }
+    return pino({ level }, pino.destination({ dest: fd, sync: false }));
   }
   const fd = options.toStderr === true ? 2 : 1;
   if (options.pretty === true) {

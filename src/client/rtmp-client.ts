@@ -128,9 +128,13 @@ export class RtmpClient {
   /** releaseStream, FCPublish, createStream, publish; resolves on NetStream.Publish.Start. */
   async publish(type: PublishType = 'live'): Promise<void> {
     const name = this.streamName;
+    // The three calls leave in one segment, as ffmpeg's do (it sends them back to back and Nagle joins them).
+    this.socket.cork();
     this.invoke(ChunkStreamId.OverConnection, 0, 'releaseStream', this.takeTransactionId(), null, name);
     this.invoke(ChunkStreamId.OverConnection, 0, 'FCPublish', this.takeTransactionId(), null, name);
-    await this.createStream();
+    const created = this.createStream();
+    this.socket.uncork();
+    await created;
     const started = this.waitStatus(StatusCode.PublishStart);
     this.invoke(ChunkStreamId.OverStream, this.streamId, 'publish', this.takeTransactionId(), null, name, type);
     await started;

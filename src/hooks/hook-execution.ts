@@ -42,6 +42,9 @@ export interface HookExecutionFields {
 
 /** Logs the single `Hook execution` line of a run: info when ok, warn otherwise (or `level`). */
 export function logHookExecution(logger: Logger, fields: HookExecutionFields, level?: 'debug' | 'info' | 'warn'): void {
+  const method = level ?? (fields.outcome === 'ok' ? 'info' : 'warn');
+  // Built only when written: gates run per session, and production runs at warn.
+  if (!logger.isLevelEnabled(method)) return;
   const line = {
     event: fields.event,
     sink: fields.sink,
@@ -50,7 +53,7 @@ export function logHookExecution(logger: Logger, fields: HookExecutionFields, le
     outcome: fields.outcome,
     ...fields.extra,
   };
-  logger[level ?? (fields.outcome === 'ok' ? 'info' : 'warn')](line, 'Hook execution');
+  logger[method](line, 'Hook execution');
 }
 
 /**

@@ -37,9 +37,11 @@ export class ScriptSink implements NotifySink {
   constructor(private readonly options: ScriptSinkOptions) {}
 
   notify(event: SessionEvent): void {
+    const config = this.options.getConfig();
+    // Most servers run without scripts: no guide event is built for them.
+    if (config.hooks.scripts.length === 0) return;
     const guide = toGuideEvent(event);
     if (guide === undefined) return;
-    const config = this.options.getConfig();
     const targets = config.hooks.scripts.filter((target) => target.event === guide.type);
     if (targets.length === 0) return;
     const json = JSON.stringify(guide);

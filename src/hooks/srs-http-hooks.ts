@@ -75,8 +75,11 @@ export class SrsHttpHooksSink implements GateSink, NotifySink {
   notify(event: SessionEvent): void {
     // on_close needs a parsed `connect` (srs-spec §1.6): without a tcUrl, SRS fires nothing.
     if (event.type === 'close' && event.tcUrl === '') return;
+    // connect/publish/play reach every notifier too; their call was the gate's.
+    const action = SRS_ACTION_BY_EVENT[event.type];
+    if (action === undefined || GATED.has(action)) return;
     const plan = this.plan(event);
-    if (plan === undefined || GATED.has(plan.action)) return;
+    if (plan === undefined) return;
     const { executor, stats, logger, retryDelaysMs } = this.options;
     for (const url of plan.urls) {
       executor.submit(`${this.name}:${event.clientId}`, {

@@ -31,9 +31,10 @@ export class WebhookSink implements NotifySink {
   constructor(private readonly options: WebhookSinkOptions) {}
 
   notify(event: SessionEvent): void {
+    const config = this.options.getConfig();
+    if (config.hooks.webhooks.length === 0) return;
     const guide = toGuideEvent(event);
     if (guide === undefined) return;
-    const config = this.options.getConfig();
     const targets = config.hooks.webhooks.filter((target) => target.event === guide.type);
     if (targets.length === 0) return;
     const body = JSON.stringify(guide);

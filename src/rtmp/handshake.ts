@@ -1,4 +1,4 @@
-import { randomBytes as cryptoRandomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import { ProtocolError } from '../errors.js';
 import { RTMP_VERSION } from './constants.js';
 import {
@@ -16,6 +16,27 @@ import {
 
 /** Source of random bytes; tests pass a fixed one to get golden vectors. */
 export type RandomSource = (size: number) => Buffer;
+
+/** Random bytes handed out per refill of {@link pooledRandomBytes}: about 20 handshakes. */
+const RANDOM_POOL_BYTES = 64 * 1024;
+let randomPool = Buffer.alloc(0);
+let randomPoolOffset = 0;
+
+/**
+ * Handshake randomness from a pool refilled by the CSPRNG: one getrandom call
+ * per ~20 sessions instead of two allocations and calls per handshake. The
+ * returned view is only valid until the next call: callers copy it at once.
+ */
+function pooledRandomBytes(size: number): Buffer {
+  if (size > RANDOM_POOL_BYTES) return randomFillSync(Buffer.allocUnsafeSlow(size));
+  if (randomPoolOffset + size > randomPool.length) {
+    randomPool = randomFillSync(Buffer.allocUnsafeSlow(RANDOM_POOL_BYTES));
+    randomPoolOffset = 0;
+  }
+  const view = randomPool.subarray(randomPoolOffset, randomPoolOffset + size);
+  randomPoolOffset += size;
+  return view;
+}
 
 /** Bytes of C0+C1 (and of S0+S1). */
 export const HELLO_BYTES = 1 + PACKET_BYTES;
@@ -51,7 +72,7 @@ export function checkC0(version: number): void {
  * either schema gets the digest handshake in the same schema (as SRS);
  * anything else the simple handshake: random S1, S2 = C1 echoed.
  */
-export function answerClientHello(c0c1: Buffer, randomBytes: RandomSource = cryptoRandomBytes): ServerHello {
+export function answerClientHello(c0c1: Buffer, randomBytes: RandomSource = pooledRandomBytes): ServerHello {
   checkC0(c0c1[0] as number);
   const c1 = c0c1.subarray(1, HELLO_BYTES);
   const hasVersion = c1.readUInt32BE(4) !== 0;
@@ -83,7 +104,7 @@ export interface ClientHello {
 }
 
 /** Builds C0C1: with `complex`, a digest C1 in schema 1 exactly like ffmpeg; otherwise a simple one. */
-export function createClientHello(complex: boolean, randomBytes: RandomSource = cryptoRandomBytes): ClientHello {
+export function createClientHello(complex: boolean, randomBytes: RandomSource = pooledRandomBytes): ClientHello {
   const c0c1 = Buffer.allocUnsafe(HELLO_BYTES);
   c0c1[0] = RTMP_VERSION;
   const c1 = c0c1.subarray(1);
@@ -110,7 +131,7 @@ export interface ClientAnswer {
  * checked when we sent a digest C1 and S1 announces version >= 3; a bad
  * digest then fails the handshake. Otherwise C2 echoes S1.
  */
-export function answerServerHello(s0s1s2: Buffer, hello: ClientHello, randomBytes: RandomSource = cryptoRandomBytes): ClientAnswer {
+export function answerServerHello(s0s1s2: Buffer, hello: ClientHello, randomBytes: RandomSource = pooledRandomBytes): ClientAnswer {
   checkC0(s0s1s2[0] as number);
   const s1 = s0s1s2.subarray(1, HELLO_BYTES);
   const s2 = s0s1s2.subarray(HELLO_BYTES, HELLO_BYTES + PACKET_BYTES);

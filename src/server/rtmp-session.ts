@@ -77,7 +77,8 @@ export class RtmpSession {
   private readonly events: SessionEventBuilder;
   private log: Logger;
   private recvBytes = 0;
-  private readonly abort = new AbortController();
+  /** Cancels the gate in flight when the session ends; only exists while a gate waits. */
+  private gateAbort: AbortController | undefined;
   private pending: RtmpEvent[] = [];
   private waiting = false;
   private accepted = false;
@@ -149,7 +150,7 @@ export class RtmpSession {
     if (this.isClosed) return;
     this.state = 'closed';
     this.clearTimer();
-    this.abort.abort();
+    this.gateAbort?.abort();
     this.socket.off('data', this.onData);
     this.endPublish();
     this.endPlay();
@@ -161,6 +162,17 @@ export class RtmpSession {
   }
 
   private readonly onData = (chunk: Buffer): void => {
+    // Every reply this read produces leaves in one write: a client waiting on
+    // several answers must not get them in separate segments.
+    this.socket.cork();
+    try {
+      this.onBytes(chunk);
+    } finally {
+      this.socket.uncork();
+    }
+  };
+
+  private onBytes(chunk: Buffer): void {
     this.recvBytes += chunk.length;
     let events: RtmpEvent[];
     try {
@@ -177,7 +189,7 @@ export class RtmpSession {
       return;
     }
     this.run(events, 0);
-  };
+  }
 
   /** Handles events in order; a gated event pauses the socket until its verdict. */
   private run(events: RtmpEvent[], from: number): void {
@@ -193,10 +205,19 @@ export class RtmpSession {
       if (wait === undefined) continue;
       this.waiting = true;
       this.socket.pause();
+      // Replies already produced (onFCPublish) wait in the socket and leave in one
+      // write with the verdict's status; a refusal's socket.end() flushes them too.
+      this.socket.cork();
       const rest = events.slice(i + 1);
       wait.then(
-        () => this.resume(rest),
-        (error: unknown) => this.fail(error),
+        () => {
+          this.socket.uncork();
+          this.resume(rest);
+        },
+        (error: unknown) => {
+          this.socket.uncork();
+          this.fail(error);
+        },
       );
       return;
     }
@@ -419,7 +440,15 @@ export class RtmpSession {
 
   private async gate(type: 'connect' | 'publish' | 'play'): Promise<GateVerdict> {
     const event = this.events.build(type, this.bytes());
-    return this.ctx.hooks.gate(event, this.abort.signal);
+    // One gate at a time (the socket is paused while it waits); a controller per
+    // session that never aborts would still cost a DOMException at close.
+    const controller = new AbortController();
+    this.gateAbort = controller;
+    try {
+      return await this.ctx.hooks.gate(event, controller.signal);
+    } finally {
+      if (this.gateAbort === controller) this.gateAbort = undefined;
+    }
   }
 
   private emit(type: SessionEventType, reason?: CloseReason, detail?: string): void {

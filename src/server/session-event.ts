@@ -33,11 +33,29 @@ export class SessionEventBuilder {
     detail = '',
   ): SessionEvent {
     this.seq++;
+    const f = this.facts;
+    // Written out, not spread: one object shape for every event (spreading the
+    // facts was 7% of a session's CPU in the connect-rate bench).
     return {
-      ...this.facts,
       type,
       seq: this.seq,
       timeMs: Date.now(),
+      clientId: f.clientId,
+      connId: f.connId,
+      ip: f.ip,
+      port: f.port,
+      serverIp: f.serverIp,
+      serverPort: f.serverPort,
+      vhost: f.vhost,
+      app: f.app,
+      stream: f.stream,
+      param: f.param,
+      tcUrl: f.tcUrl,
+      pageUrl: f.pageUrl,
+      streamUrl: f.streamUrl,
+      streamId: f.streamId,
+      publishType: f.publishType,
+      clientType: f.clientType,
       sendBytes: bytes.sendBytes,
       recvBytes: bytes.recvBytes,
       reason,

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,6 +46,24 @@ describe('srs command line (real process)', () => {
     const port = srs(['-t', '-c', tempConf('listen 70000;\nvhost __defaultVhost__ {}\n')]);
     expect(port.status).toBe(1);
     expect(port.stderr).toMatch(/:1: .*70000/);
+  });
+
+  it('a port in use and an unwritable srs_log_file are one line each, exit 3, no stack', async () => {
+    const holder = createServer();
+    await new Promise<void>((listening) => holder.listen(0, '127.0.0.1', listening));
+    try {
+      const port = (holder.address() as AddressInfo).port;
+      const dir = mkdtempSync(join(tmpdir(), 'srs-cli-'));
+      // The default tank is a file (as SRS): the async log stream must not crash the exit.
+      const busy = srs(['-c', tempConf(`listen 127.0.0.1:${port};\nsrs_log_file ${dir}/srs.log;\nvhost __defaultVhost__ {}\n`)]);
+      expect(busy.status).toBe(3);
+      expect(busy.stderr.trim().split('\n')).toEqual([expect.stringContaining('EADDRINUSE')]);
+      const badLog = srs(['-c', tempConf('listen 127.0.0.1:0;\nsrs_log_tank file;\nsrs_log_file /dev/null/srs.log;\nvhost __defaultVhost__ {}\n')]);
+      expect(badLog.status).toBe(3);
+      expect(badLog.stderr.trim().split('\n')).toEqual([expect.stringContaining('cannot open srs_log_file /dev/null/srs.log')]);
+    } finally {
+      holder.close();
+    }
   });
 
   it('prints the version and the help, exit 0; a bad flag value exits 2', () => {
