@@ -19,6 +19,8 @@ export class PlayerQueue {
   private items: MediaPacket[] = [];
   private waitKeyframe = false;
   private hasVideo = false;
+  /** Every packet pushed since the last take is queued: none dropped or cut. */
+  private complete = true;
   readonly stats: PlayerQueueStats = { dropped: 0, cuts: 0 };
 
   constructor(
@@ -37,6 +39,7 @@ export class PlayerQueue {
       }
       if (!(packet.kind === 'video' && packet.isKeyframe) && this.hasVideo) {
         this.stats.dropped++;
+        this.complete = false;
         return;
       }
       this.waitKeyframe = false;
@@ -49,7 +52,29 @@ export class PlayerQueue {
   take(): MediaPacket[] {
     const taken = this.items;
     this.items = [];
+    this.complete = true;
     return taken;
+  }
+
+  /**
+   * Empties the queue when it holds exactly `packets` (a window's
+   * FanoutBatch); false, and nothing taken, otherwise. While complete, the
+   * queue holds in order every packet pushed since its last take and the
+   * batch every packet fanned out since the stream's last flush, so one ends
+   * the other: the same length and the same first and last packet mean the
+   * same packets.
+   */
+  takeIfExactly(packets: readonly MediaPacket[]): boolean {
+    const count = packets.length;
+    if (!this.complete || this.items.length !== count || count === 0) return false;
+    if (this.items[0] !== packets[0] || this.items[count - 1] !== packets[count - 1]) return false;
+    this.items.length = 0;
+    return true;
+  }
+
+  /** The owner filtered a packet out before pushing it: the queue no longer holds everything. */
+  markIncomplete(): void {
+    this.complete = false;
   }
 
   get length(): number {
@@ -67,6 +92,7 @@ export class PlayerQueue {
     this.stats.cuts++;
     this.items = [];
     this.waitKeyframe = true;
+    this.complete = false;
   }
 
   private spanMs(): number {

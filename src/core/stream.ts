@@ -1,12 +1,16 @@
 import type { MediaPacket } from '../media/packet.js';
+import { FanoutBatch } from './fanout-batch.js';
 import { GopCache } from './gop-cache.js';
 
 /** What the stream needs from a player (implemented by the RTMP session). */
 export interface StreamPlayer {
   /** Queues a packet; must not write to a socket (the stream calls `flush`). */
   push(packet: MediaPacket): void;
-  /** Writes what was queued, in one batched write. */
-  flush(): void;
+  /**
+   * Writes what was queued, in one batched write. `batch` is what the stream
+   * fanned out since its last flush (absent for a join's burst).
+   */
+  flush(batch?: FanoutBatch): void;
   /** The publisher left: the player stays and waits (NetStream.Play.UnpublishNotify). */
   publisherLeft(): void;
   /** A publisher (re)started: the player resumes (NetStream.Play.PublishNotify). */
@@ -48,6 +52,7 @@ export class Stream {
   private videoHeader: MediaPacket | undefined;
   private audioHeader: MediaPacket | undefined;
   private readonly gop: GopCache;
+  private batch = new FanoutBatch();
   private flushTimer: NodeJS.Timeout | undefined;
   private flushScheduled = false;
   /** SRS statistic stream id, stable while the stream exists (hook `stream_id`). */
@@ -99,6 +104,7 @@ export class Stream {
       else this.audioHeader = packet;
     } else if (this.options.gopCache) this.gop.push(packet);
     if (this.players.size === 0) return;
+    this.batch.packets.push(packet);
     for (const player of this.players) player.push(packet);
     this.scheduleFlush();
   }
@@ -136,6 +142,8 @@ export class Stream {
     if (this.flushTimer !== undefined) clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     this.flushScheduled = false;
-    for (const player of this.players) player.flush();
+    const batch = this.batch;
+    this.batch = new FanoutBatch();
+    for (const player of this.players) player.flush(batch);
   };
 }

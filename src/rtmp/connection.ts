@@ -93,7 +93,9 @@ export class RtmpServerConnection implements MessageSink {
   readonly limits: RtmpLimits;
   readonly clientId: string;
   private phase: Phase = 'handshake';
-  private readonly handshake: HandshakeAcceptor;
+  /** Dropped once C2 is in: a session keeps only the two facts below, not the 3 KiB of hello buffers. */
+  private handshake: HandshakeAcceptor | undefined;
+  private handshakeFacts = { isComplex: false, isC2Verified: false };
   private readonly reader: ChunkReader;
   /** Media csids are written by the players with shared bytes, so this writer never compresses on them. */
   private readonly writer = new ChunkWriter(RtmpSize.defaultChunkSize, [MEDIA_CSID.audio, MEDIA_CSID.video, MEDIA_CSID.data]);
@@ -128,7 +130,7 @@ export class RtmpServerConnection implements MessageSink {
 
   /** How the handshake went: digest (complex) or simple, and whether the client signed C2 against our S1. */
   get handshakeInfo(): { isComplex: boolean; isC2Verified: boolean } {
-    return { isComplex: this.handshake.isComplex, isC2Verified: this.handshake.isC2Verified };
+    return this.handshake === undefined ? this.handshakeFacts : { isComplex: this.handshake.isComplex, isC2Verified: this.handshake.isC2Verified };
   }
 
   /** Our current outgoing chunk size. */
@@ -140,10 +142,12 @@ export class RtmpServerConnection implements MessageSink {
   feed(bytes: Buffer): RtmpEvent[] {
     this.receivedBytes += bytes.length;
     let rest = bytes;
-    if (this.phase === 'handshake') {
+    if (this.handshake !== undefined) {
       const step = this.handshake.feed(bytes);
       if (step.reply !== undefined) this.output.push(step.reply);
       if (!step.isDone) return this.takeEvents();
+      this.handshakeFacts = { isComplex: this.handshake.isComplex, isC2Verified: this.handshake.isC2Verified };
+      this.handshake = undefined;
       this.phase = 'connect';
       this.events.push({ type: 'handshake-done' });
       rest = step.rest;

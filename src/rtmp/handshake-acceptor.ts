@@ -22,9 +22,11 @@ const EMPTY = Buffer.alloc(0);
  * recorded, which proves a real client accepted our S1/S2.
  */
 export class HandshakeAcceptor {
-  private readonly c0c1 = Buffer.allocUnsafe(HELLO_BYTES);
+  // Not Buffer.allocUnsafe: a pooled slice would pin a shared 8 KiB slab for
+  // as long as any session made at the same time lives.
+  private readonly c0c1 = Buffer.allocUnsafeSlow(HELLO_BYTES);
   private c0c1Length = 0;
-  private readonly c2 = Buffer.allocUnsafe(PACKET_BYTES);
+  private readonly c2 = Buffer.allocUnsafeSlow(PACKET_BYTES);
   private c2Length = 0;
   private s1Digest: Buffer | undefined;
   /** True when the client's C1 carried a valid digest. */

@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { encodeMessageChunks, MEDIA_CSID } from '../rtmp/chunk-writer.js';
 import type { MediaPacket } from '../media/packet.js';
+import type { FanoutBatch } from '../core/fanout-batch.js';
 import { PlayerQueue } from '../core/player-queue.js';
 import type { StreamPlayer } from '../core/stream.js';
 
@@ -31,7 +32,9 @@ export interface RtmpPlayerOptions {
 /**
  * The RTMP side of one player: a bounded queue the stream pushes into and a
  * batched writer. Each message is chunked once and the same bytes go to every
- * player (cached on the packet); a flush is one corked burst of writes.
+ * player (cached on the packet). A player that keeps up writes the stream's
+ * whole window as one shared Buffer; otherwise a flush is one corked burst of
+ * writes, a message each.
  */
 export class RtmpPlayer implements StreamPlayer {
   private readonly queue: PlayerQueue;
@@ -50,13 +53,14 @@ export class RtmpPlayer implements StreamPlayer {
   }
 
   push(packet: MediaPacket): void {
-    if (this.paused) return;
-    if (packet.kind === 'audio' && !this.receiveAudio && !packet.isSequenceHeader) return;
-    if (packet.kind === 'video' && !this.receiveVideo && !packet.isSequenceHeader) return;
+    if (this.paused || (packet.kind === 'audio' && !this.receiveAudio && !packet.isSequenceHeader) || (packet.kind === 'video' && !this.receiveVideo && !packet.isSequenceHeader)) {
+      this.queue.markIncomplete();
+      return;
+    }
     this.queue.push(packet);
   }
 
-  flush(): void {
+  flush(batch?: FanoutBatch): void {
     if (this.queue.length === 0) return;
     const { socket } = this.options;
     if (socket.destroyed) return;
@@ -70,6 +74,12 @@ export class RtmpPlayer implements StreamPlayer {
       return;
     }
     this.behindSinceMs = undefined;
+    const { chunkSize, streamId } = this.options;
+    if (batch !== undefined && streamId === SHARED_STREAM_ID && this.queue.takeIfExactly(batch.packets)) {
+      socket.write(batch.encoded(chunkSize, (packets) => encodeShared(packets, chunkSize)));
+      this.sentPackets += batch.packets.length;
+      return;
+    }
     const packets = this.queue.take();
     socket.cork();
     for (const packet of packets) socket.write(this.wireOf(packet));
@@ -87,14 +97,29 @@ export class RtmpPlayer implements StreamPlayer {
 
   private wireOf(packet: MediaPacket): Buffer {
     const { chunkSize, streamId } = this.options;
-    const cached = packet.rtmpWire;
-    if (cached !== undefined && cached.chunkSize === chunkSize && streamId === SHARED_STREAM_ID) return cached.bytes;
-    const bytes = encodeMessageChunks(
-      { typeId: TYPE_ID[packet.kind], timestamp: packet.timestamp, streamId, payload: packet.payload },
-      chunkSize,
-      MEDIA_CSID[packet.kind],
-    );
-    if (cached === undefined && streamId === SHARED_STREAM_ID) packet.rtmpWire = { chunkSize, bytes };
-    return bytes;
+    return streamId === SHARED_STREAM_ID ? sharedWire(packet, chunkSize) : encodeWire(packet, chunkSize, streamId);
   }
+}
+
+function encodeWire(packet: MediaPacket, chunkSize: number, streamId: number): Buffer {
+  return encodeMessageChunks({ typeId: TYPE_ID[packet.kind], timestamp: packet.timestamp, streamId, payload: packet.payload }, chunkSize, MEDIA_CSID[packet.kind]);
+}
+
+/** The packet's chunks on the shared stream id, encoded by the first player that needs them. */
+function sharedWire(packet: MediaPacket, chunkSize: number): Buffer {
+  const cached = packet.rtmpWire;
+  if (cached !== undefined && cached.chunkSize === chunkSize) return cached.bytes;
+  const bytes = encodeWire(packet, chunkSize, SHARED_STREAM_ID);
+  if (cached === undefined) packet.rtmpWire = { chunkSize, bytes };
+  return bytes;
+}
+
+/**
+ * A window's messages as one Buffer (one copy per window, shared by every
+ * player that keeps up). Every message starts with a type 0 chunk header, so
+ * the bytes are valid whatever the player was sent before.
+ */
+function encodeShared(packets: readonly MediaPacket[], chunkSize: number): Buffer {
+  const wires = packets.map((packet) => sharedWire(packet, chunkSize));
+  return wires.length === 1 ? (wires[0] as Buffer) : Buffer.concat(wires);
 }
