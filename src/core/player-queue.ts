@@ -16,11 +16,14 @@ export interface PlayerQueueStats {
  * other players never wait for it.
  */
 export class PlayerQueue {
-  private items: MediaPacket[] = [];
+  /**
+   * Reused from flush to flush, `size` entries live, so queueing allocates
+   * nothing once the array has grown to the player's usual backlog.
+   */
+  private readonly items: (MediaPacket | undefined)[] = [];
+  private size = 0;
   private waitKeyframe = false;
   private hasVideo = false;
-  /** Every packet pushed since the last take is queued: none dropped or cut. */
-  private complete = true;
   readonly stats: PlayerQueueStats = { dropped: 0, cuts: 0 };
 
   constructor(
@@ -34,51 +37,28 @@ export class PlayerQueue {
     if (this.waitKeyframe) {
       // Sequence headers and metadata always pass: a decoder needs them to resume.
       if (packet.isSequenceHeader || packet.isMetadata) {
-        this.items.push(packet);
+        this.items[this.size++] = packet;
         return;
       }
       if (!(packet.kind === 'video' && packet.isKeyframe) && this.hasVideo) {
         this.stats.dropped++;
-        this.complete = false;
         return;
       }
       this.waitKeyframe = false;
     }
-    this.items.push(packet);
-    if (this.items.length > this.maxPackets || this.spanMs() > this.maxDurationMs) this.cut();
+    this.items[this.size++] = packet;
+    if (this.size > this.maxPackets || this.spanMs() > this.maxDurationMs) this.cut();
   }
 
   /** Takes everything queued, oldest first. */
   take(): MediaPacket[] {
-    const taken = this.items;
-    this.items = [];
-    this.complete = true;
+    const taken = this.items.slice(0, this.size) as MediaPacket[];
+    this.clear();
     return taken;
   }
 
-  /**
-   * Empties the queue when it holds exactly `packets` (a window's
-   * FanoutBatch); false, and nothing taken, otherwise. While complete, the
-   * queue holds in order every packet pushed since its last take and the
-   * batch every packet fanned out since the stream's last flush, so one ends
-   * the other: the same length and the same first and last packet mean the
-   * same packets.
-   */
-  takeIfExactly(packets: readonly MediaPacket[]): boolean {
-    const count = packets.length;
-    if (!this.complete || this.items.length !== count || count === 0) return false;
-    if (this.items[0] !== packets[0] || this.items[count - 1] !== packets[count - 1]) return false;
-    this.items.length = 0;
-    return true;
-  }
-
-  /** The owner filtered a packet out before pushing it: the queue no longer holds everything. */
-  markIncomplete(): void {
-    this.complete = false;
-  }
-
   get length(): number {
-    return this.items.length;
+    return this.size;
   }
 
   /** True while the queue is skipping to the next key frame. */
@@ -88,16 +68,21 @@ export class PlayerQueue {
 
   /** Drops what is queued and waits for the next key frame (used when the socket backs up, too). */
   cut(): void {
-    this.stats.dropped += this.items.length;
+    this.stats.dropped += this.size;
     this.stats.cuts++;
-    this.items = [];
+    this.clear();
     this.waitKeyframe = true;
-    this.complete = false;
+  }
+
+  /** Forgets the queued packets (their references too, so payloads can be freed). */
+  private clear(): void {
+    this.items.fill(undefined, 0, this.size);
+    this.size = 0;
   }
 
   private spanMs(): number {
     const first = this.items[0];
-    const last = this.items[this.items.length - 1];
+    const last = this.items[this.size - 1];
     if (first === undefined || last === undefined) return 0;
     // Audio and video interleave with small backward steps: those count as no span.
     return Math.max(0, last.timestamp - first.timestamp);

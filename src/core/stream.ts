@@ -4,6 +4,11 @@ import { GopCache } from './gop-cache.js';
 
 /** What the stream needs from a player (implemented by the RTMP session). */
 export interface StreamPlayer {
+  /**
+   * True while the player takes whole batches: the stream then does not push
+   * it packets one by one and `flush` gets every packet of the window.
+   */
+  readonly followsBatch: boolean;
   /** Queues a packet; must not write to a socket (the stream calls `flush`). */
   push(packet: MediaPacket): void;
   /**
@@ -105,7 +110,7 @@ export class Stream {
     } else if (this.options.gopCache) this.gop.push(packet);
     if (this.players.size === 0) return;
     this.batch.packets.push(packet);
-    for (const player of this.players) player.push(packet);
+    for (const player of this.players) if (!player.followsBatch) player.push(packet);
     this.scheduleFlush();
   }
 

@@ -30,18 +30,21 @@ export interface RtmpPlayerOptions {
 }
 
 /**
- * The RTMP side of one player: a bounded queue the stream pushes into and a
- * batched writer. Each message is chunked once and the same bytes go to every
- * player (cached on the packet). A player that keeps up writes the stream's
- * whole window as one shared Buffer; otherwise a flush is one corked burst of
- * writes, a message each.
+ * The RTMP side of one player. Each message is chunked once and the same
+ * bytes go to every player (cached on the packet). A player that keeps up
+ * follows the stream's batches: the stream skips it packet by packet and it
+ * writes each window as one Buffer encoded once for all followers. A player
+ * that joins, falls behind, pauses or filters audio/video has a bounded
+ * queue instead and writes it as one corked burst, a message each; it follows
+ * again from the first window boundary at which it is caught up.
  */
 export class RtmpPlayer implements StreamPlayer {
   private readonly queue: PlayerQueue;
   private behindSinceMs: number | undefined;
-  paused = false;
-  receiveAudio = true;
-  receiveVideo = true;
+  private isPaused = false;
+  private wantsAudio = true;
+  private wantsVideo = true;
+  followsBatch = false;
   sentPackets = 0;
 
   constructor(private readonly options: RtmpPlayerOptions) {
@@ -52,18 +55,59 @@ export class RtmpPlayer implements StreamPlayer {
     return this.queue.stats.dropped;
   }
 
+  // A filter leaves packets of the batch out, so a filtering player cannot follow it.
+  get paused(): boolean {
+    return this.isPaused;
+  }
+  set paused(paused: boolean) {
+    this.isPaused = paused;
+    this.followsBatch = false;
+  }
+  get receiveAudio(): boolean {
+    return this.wantsAudio;
+  }
+  set receiveAudio(wanted: boolean) {
+    this.wantsAudio = wanted;
+    this.followsBatch = false;
+  }
+  get receiveVideo(): boolean {
+    return this.wantsVideo;
+  }
+  set receiveVideo(wanted: boolean) {
+    this.wantsVideo = wanted;
+    this.followsBatch = false;
+  }
+
   push(packet: MediaPacket): void {
-    if (this.paused || (packet.kind === 'audio' && !this.receiveAudio && !packet.isSequenceHeader) || (packet.kind === 'video' && !this.receiveVideo && !packet.isSequenceHeader)) {
-      this.queue.markIncomplete();
-      return;
-    }
+    if (this.isPaused) return;
+    if (packet.kind === 'audio' && !this.wantsAudio && !packet.isSequenceHeader) return;
+    if (packet.kind === 'video' && !this.wantsVideo && !packet.isSequenceHeader) return;
     this.queue.push(packet);
   }
 
   flush(batch?: FanoutBatch): void {
-    if (this.queue.length === 0) return;
     const { socket } = this.options;
     if (socket.destroyed) return;
+    if (this.followsBatch && batch !== undefined) {
+      if (batch.packets.length === 0) return;
+      if (socket.writableLength <= this.options.maxWritableBytes) {
+        const { chunkSize } = this.options;
+        socket.write(batch.encoded(chunkSize, (packets) => encodeShared(packets, chunkSize)));
+        this.sentPackets += batch.packets.length;
+        return;
+      }
+      // Behind: queue the window (the queue bounds itself) and go on one by one.
+      this.followsBatch = false;
+      for (const packet of batch.packets) this.push(packet);
+    }
+    if (this.queue.length > 0 && !this.writeQueue()) return;
+    // Caught up at a window boundary (not in a join's burst, which is mid-window).
+    this.followsBatch = batch !== undefined && this.canFollow();
+  }
+
+  /** Writes the queue as one corked burst; false when the socket is backed up. */
+  private writeQueue(): boolean {
+    const { socket } = this.options;
     if (socket.writableLength > this.options.maxWritableBytes) {
       // The player does not read: keep the queue (it bounds itself) and give up after a while.
       const now = Date.now();
@@ -71,20 +115,19 @@ export class RtmpPlayer implements StreamPlayer {
       if (now - this.behindSinceMs > this.options.stallTimeoutMs) {
         this.options.onStalled(`player stalled: ${socket.writableLength} bytes unsent for ${now - this.behindSinceMs} ms`);
       }
-      return;
+      return false;
     }
     this.behindSinceMs = undefined;
-    const { chunkSize, streamId } = this.options;
-    if (batch !== undefined && streamId === SHARED_STREAM_ID && this.queue.takeIfExactly(batch.packets)) {
-      socket.write(batch.encoded(chunkSize, (packets) => encodeShared(packets, chunkSize)));
-      this.sentPackets += batch.packets.length;
-      return;
-    }
     const packets = this.queue.take();
     socket.cork();
     for (const packet of packets) socket.write(this.wireOf(packet));
     socket.uncork();
     this.sentPackets += packets.length;
+    return true;
+  }
+
+  private canFollow(): boolean {
+    return this.options.streamId === SHARED_STREAM_ID && !this.isPaused && this.wantsAudio && this.wantsVideo && !this.queue.isBehind;
   }
 
   publisherLeft(): void {

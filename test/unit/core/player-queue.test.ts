@@ -62,47 +62,4 @@ describe('PlayerQueue', () => {
     queue.push(audio(200));
     expect(queue.take().map((p) => p.timestamp)).toEqual([200]);
   });
-  describe('takeIfExactly (a window taken whole)', () => {
-    it('takes a queue that holds exactly the window', () => {
-      const queue = new PlayerQueue(1000, 100);
-      const window = [key(0), audio(10), inter(40)];
-      for (const p of window) queue.push(p);
-      expect(queue.takeIfExactly(window)).toBe(true);
-      expect(queue.length).toBe(0);
-    });
-
-    it('refuses a suffix (a player that joined mid-window) and a superset (one that skipped a flush)', () => {
-      const queue = new PlayerQueue(1000, 100);
-      const window = [key(0), audio(10), inter(40)];
-      queue.push(window[1]!);
-      queue.push(window[2]!);
-      expect(queue.takeIfExactly(window)).toBe(false);
-      expect(queue.length).toBe(2);
-      for (const p of window) queue.push(p);
-      expect(queue.takeIfExactly(window)).toBe(false);
-      expect(queue.length).toBe(5);
-    });
-
-    it('refuses after a drop, a cut or a filtered packet until the next take', () => {
-      const dropping = new PlayerQueue(100, 1000);
-      dropping.cut();
-      const afterCut = [inter(10), key(20)];
-      for (const p of afterCut) dropping.push(p);
-      expect(dropping.length).toBe(1);
-      expect(dropping.takeIfExactly(afterCut)).toBe(false);
-
-      const filtered = new PlayerQueue(1000, 100);
-      const window = [key(0), audio(10)];
-      filtered.push(window[0]!);
-      filtered.markIncomplete();
-      expect(filtered.takeIfExactly([window[0]!])).toBe(false);
-      filtered.take();
-      filtered.push(window[1]!);
-      expect(filtered.takeIfExactly([window[1]!])).toBe(true);
-    });
-
-    it('refuses an empty window', () => {
-      expect(new PlayerQueue(1000, 100).takeIfExactly([])).toBe(false);
-    });
-  });
 });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Socket } from 'node:net';
 import { FanoutBatch } from '../../../src/core/fanout-batch.js';
 import type { MediaPacket } from '../../../src/media/packet.js';
@@ -39,12 +39,12 @@ function big(p: MediaPacket): MediaPacket {
   return { ...p, payload: Buffer.alloc(300, p.timestamp & 0xff) };
 }
 
-/** A window as the stream fans it out: every packet to every player, then one flush. */
+/** A window as Stream.publish and its flush fan it out: followers only get the batch. */
 function fanOut(players: RtmpPlayer[], packets: MediaPacket[]): FanoutBatch {
   const batch = new FanoutBatch();
   for (const packet of packets) {
     batch.packets.push(packet);
-    for (const player of players) player.push(packet);
+    for (const player of players) if (!player.followsBatch) player.push(packet);
   }
   for (const player of players) player.flush(batch);
   return batch;
@@ -57,57 +57,93 @@ function decoded(socket: RecordingSocket): Array<{ typeId: number; timestamp: nu
 }
 
 describe('RtmpPlayer', () => {
-  const window = [big(key(0)), big(audio(10)), big(inter(40))];
+  const first = [big(key(0)), big(audio(10)), big(inter(40))];
+  const second = [big(inter(80)), big(audio(90))];
   const expected = [
     { typeId: 9, timestamp: 0, streamId: 1, length: 300 },
     { typeId: 8, timestamp: 10, streamId: 1, length: 300 },
     { typeId: 9, timestamp: 40, streamId: 1, length: 300 },
+    { typeId: 9, timestamp: 80, streamId: 1, length: 300 },
+    { typeId: 8, timestamp: 90, streamId: 1, length: 300 },
   ];
 
-  it('writes a window it kept up with as one Buffer shared with every other such player', () => {
+  it('queues its first window, then follows: one Buffer per window, the same for every follower', () => {
     const sockets = [new RecordingSocket(), new RecordingSocket()];
-    fanOut(sockets.map((s) => playerOn(s)), window);
+    const players = sockets.map((s) => playerOn(s));
+    fanOut(players, first);
+    for (const socket of sockets) expect(socket.writes).toHaveLength(3);
+    expect(players.every((p) => p.followsBatch)).toBe(true);
+    fanOut(players, second);
     for (const socket of sockets) {
-      expect(socket.writes).toHaveLength(1);
+      expect(socket.writes).toHaveLength(4);
       expect(decoded(socket)).toEqual(expected);
     }
-    expect(sockets[0]!.writes[0]).toBe(sockets[1]!.writes[0]);
+    expect(sockets[0]!.writes[3]).toBe(sockets[1]!.writes[3]);
   });
 
-  it('writes the same messages one by one when its queue is not the window', () => {
-    const shared = new RecordingSocket();
+  it('does not follow after a join burst (mid-window) or with a stream id other than SRS`s 1', () => {
     const joined = new RecordingSocket();
+    const joiner = playerOn(joined);
+    joiner.push(first[0]!);
+    joiner.flush();
+    expect(joiner.followsBatch).toBe(false);
     const own = new RecordingSocket();
-    const sharedPlayer = playerOn(shared);
-    const joinedPlayer = playerOn(joined);
     const ownPlayer = playerOn(own, 5);
-    const batch = new FanoutBatch();
-    batch.packets.push(window[0]!);
-    for (const p of [sharedPlayer, ownPlayer]) p.push(window[0]!);
-    // Joins mid-window: its queue is a suffix of the batch.
-    for (const packet of window.slice(1)) {
-      batch.packets.push(packet);
-      for (const p of [sharedPlayer, joinedPlayer, ownPlayer]) p.push(packet);
-    }
-    for (const p of [sharedPlayer, joinedPlayer, ownPlayer]) p.flush(batch);
-    expect(shared.writes).toHaveLength(1);
-    expect(joined.writes).toHaveLength(2);
-    expect(decoded(joined)).toEqual(expected.slice(1));
-    // A stream id other than SRS's 1 cannot share bytes.
-    expect(own.writes).toHaveLength(3);
+    fanOut([ownPlayer], first);
+    fanOut([ownPlayer], second);
+    expect(ownPlayer.followsBatch).toBe(false);
+    expect(own.writes).toHaveLength(5);
     expect(decoded(own)).toEqual(expected.map((m) => ({ ...m, streamId: 5 })));
   });
 
-  it('leaves out what receiveAudio false filters, then shares again from the next window', () => {
+  it('stops following while it filters audio, and follows again from the next window', () => {
     const socket = new RecordingSocket();
     const player = playerOn(socket);
+    fanOut([player], first);
     player.receiveAudio = false;
-    fanOut([player], window);
-    expect(decoded(socket).map((m) => m.typeId)).toEqual([9, 9]);
+    expect(player.followsBatch).toBe(false);
+    fanOut([player], second);
+    expect(decoded(socket).map((m) => m.timestamp)).toEqual([0, 10, 40, 80]);
     player.receiveAudio = true;
-    const writesBefore = socket.writes.length;
-    fanOut([player], [big(inter(80)), big(audio(90))]);
-    expect(socket.writes.length - writesBefore).toBe(1);
-    expect(decoded(socket).map((m) => m.timestamp)).toEqual([0, 40, 80, 90]);
+    fanOut([player], [big(inter(120)), big(audio(130))]);
+    expect(player.followsBatch).toBe(true);
+    const writes = socket.writes.length;
+    fanOut([player], [big(inter(160)), big(audio(170))]);
+    expect(socket.writes.length - writes).toBe(1);
+    expect(decoded(socket).map((m) => m.timestamp)).toEqual([0, 10, 40, 80, 120, 130, 160, 170]);
+  });
+
+  it('a follower whose socket backs up queues the window and is dropped if it stays behind', () => {
+    const socket = new RecordingSocket();
+    let stalled = '';
+    const player = new RtmpPlayer({
+      socket: socket as unknown as Socket,
+      streamId: 1,
+      chunkSize: 128,
+      queueLengthMs: 10_000,
+      maxQueuedPackets: 1000,
+      maxWritableBytes: 1000,
+      stallTimeoutMs: 0,
+      onStalled: (detail) => (stalled = detail),
+      onPublisherLeft: () => undefined,
+      onPublisherArrived: () => undefined,
+    });
+    fanOut([player], first);
+    expect(player.followsBatch).toBe(true);
+    socket.writableLength = 5000;
+    fanOut([player], second);
+    expect(player.followsBatch).toBe(false);
+    expect(socket.writes).toHaveLength(3);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(Date.now() + 5);
+      fanOut([player], [big(inter(120))]);
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(stalled).toMatch(/^player stalled: 5000 bytes unsent for \d+ ms$/);
+    socket.writableLength = 0;
+    fanOut([player], [big(inter(160))]);
+    expect(decoded(socket).map((m) => m.timestamp)).toEqual([0, 10, 40, 80, 90, 120, 160]);
   });
 });
