@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { spawnTracked, stopChild, waitForPort } from './child-processes.js';
 import { freePort } from './free-port.js';
 import type { ServerKind } from './jobs.js';
+import { SERVER_NODE_FLAGS } from '../../src/util/node-flags.js';
 
 /** Bound on a server's start-up, from spawn to accepting TCP. */
 const START_TIMEOUT_MS = 15_000;
@@ -62,7 +63,8 @@ function commandFor(options: BenchServerOptions, port: number): string[] {
   if (kind === 'ours') {
     const configFile = join(workDir, `ours-${label}.conf`);
     writeFileSync(configFile, ourConfigText(port, workDir, label, hookUrl));
-    return [...options.nodeFlags, OUR_CLI, '-c', configFile, '--log-level', 'warn'];
+    // Run as `npm start` and the `srs` bin run it (src/util/node-flags.ts).
+    return [...SERVER_NODE_FLAGS, ...options.nodeFlags, OUR_CLI, '-c', configFile, '--log-level', 'warn'];
   }
   if (kind === 'nms') {
     const dataDir = join(workDir, `nms-${label}`);
