@@ -19,6 +19,19 @@ export class HookDispatcher implements HookPort {
     private readonly logger: Logger,
   ) {}
 
+  wantsGate(event: SessionEvent): boolean {
+    if (!GATED.has(event.type)) return false;
+    for (const sink of this.gates) {
+      try {
+        if (sink.wantsGate?.(event) ?? true) return true;
+      } catch {
+        // A sink that cannot say is asked: its gate then denies and is logged.
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Runs the gate sinks in order; resolves (never rejects) with the first denial or ALLOW. */
   async gate(event: SessionEvent, signal: AbortSignal): Promise<GateVerdict> {
     if (!GATED.has(event.type)) return ALLOW;

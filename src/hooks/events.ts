@@ -74,6 +74,11 @@ export const ALLOW: GateVerdict = Object.freeze({ allow: true });
 export interface GateSink {
   readonly name: string;
   gate(event: SessionEvent, signal: AbortSignal): Promise<GateVerdict>;
+  /**
+   * False when `gate` would allow this event without doing anything (e.g. no
+   * URL configured for it), so a session can skip the gate. Absent: always asked.
+   */
+  wantsGate?(event: SessionEvent): boolean;
 }
 
 /**
@@ -90,6 +95,8 @@ export interface NotifySink {
 
 /** What a session needs from the hook system: the narrow port it depends on. */
 export interface HookPort {
+  /** True when some gate sink has work for this event; when false, `gate` would allow it at once. */
+  wantsGate(event: SessionEvent): boolean;
   /** Runs every gate sink for this event in order; the first denial wins. */
   gate(event: SessionEvent, signal: AbortSignal): Promise<GateVerdict>;
   /** Hands the event to every notify sink; never blocks, never throws. */

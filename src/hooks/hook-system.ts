@@ -123,6 +123,7 @@ export function createHookSystem(options: HookSystemOptions): HookSystem {
   const dispatcher = new HookDispatcher([srs, ...handlerGates], [srs, script, webhook, stdio, ...handlerNotifiers], logger);
 
   return {
+    wantsGate: (event) => dispatcher.wantsGate(event),
     gate: (event, signal) => dispatcher.gate(event, signal),
     notify: (event) => dispatcher.notify(event),
     drain: async (timeoutMs) => {

@@ -60,6 +60,11 @@ export class SrsHttpHooksSink implements GateSink, NotifySink {
    * Every URL of the directive, in config order, one after another; the first
    * failure denies and later URLs are not called (srs-spec §1.2).
    */
+  wantsGate(event: SessionEvent): boolean {
+    const action = SRS_ACTION_BY_EVENT[event.type];
+    return action !== undefined && GATED.has(action) && (this.enabledHooks(event)?.[DIRECTIVE[action]].length ?? 0) > 0;
+  }
+
   async gate(event: SessionEvent, signal: AbortSignal): Promise<GateVerdict> {
     const plan = this.plan(event);
     if (plan === undefined || !GATED.has(plan.action)) return ALLOW;
@@ -105,19 +110,24 @@ export class SrsHttpHooksSink implements GateSink, NotifySink {
     }
   }
 
+  /** The event's vhost's http_hooks from the config in force, when enabled. */
+  private enabledHooks(event: SessionEvent): HttpHooksConfig | undefined {
+    const hooks = findVhost(this.options.getConfig(), event.vhost)?.httpHooks;
+    return hooks?.enabled === true ? hooks : undefined;
+  }
+
   private plan(event: SessionEvent): CallPlan | undefined {
     const action = SRS_ACTION_BY_EVENT[event.type];
     if (action === undefined) return undefined;
-    const config = this.options.getConfig();
-    const hooks = findVhost(config, event.vhost)?.httpHooks;
-    if (hooks === undefined || !hooks.enabled) return undefined;
+    const hooks = this.enabledHooks(event);
+    if (hooks === undefined) return undefined;
     const urls = hooks[DIRECTIVE[action]];
     if (urls.length === 0) return undefined;
     return {
       action,
       urls: [...urls],
       body: encodeSrsHookBody(action, event, this.options.ids),
-      timeoutMs: hooks.timeoutMs ?? config.hooks.timeoutMs,
+      timeoutMs: hooks.timeoutMs ?? this.options.getConfig().hooks.timeoutMs,
       tlsVerify: hooks.tlsVerify,
     };
   }

@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import type { Logger } from '../log.js';
+import { SessionLog } from './session-log.js';
 import { SrsError } from '../errors.js';
 import { findVhost, type Config, type VhostConfig } from '../config/schema.js';
 import { RtmpServerConnection, type RtmpEvent, type RtmpLimits } from '../rtmp/connection.js';
@@ -9,7 +10,7 @@ import { Hub } from '../core/hub.js';
 import type { Stream, StreamOptions } from '../core/stream.js';
 import { checkSecurity } from '../core/security.js';
 import { randomStatId } from '../core/ids.js';
-import type { CloseReason, GateVerdict, HookPort, SessionEvent, SessionEventType } from '../hooks/events.js';
+import { ALLOW, type CloseReason, type GateVerdict, type HookPort, type SessionEvent, type SessionEventType } from '../hooks/events.js';
 import { SessionEventBuilder, type SessionFacts } from './session-event.js';
 import { RtmpPlayer } from './rtmp-player.js';
 
@@ -75,7 +76,7 @@ export class RtmpSession {
   private state: SessionState = 'handshake';
   private readonly connection: RtmpServerConnection;
   private readonly events: SessionEventBuilder;
-  private log: Logger;
+  private readonly log: SessionLog;
   private recvBytes = 0;
   /** Cancels the gate in flight when the session ends; only exists while a gate waits. */
   private gateAbort: AbortController | undefined;
@@ -114,7 +115,7 @@ export class RtmpSession {
     };
     this.publisherRef = { clientId: ids.clientId };
     this.events = new SessionEventBuilder(this.facts);
-    this.log = ctx.logger.child({ cid: ids.clientId, conn: ids.connId, ip: this.facts.ip });
+    this.log = new SessionLog(ctx.logger, { cid: ids.clientId, conn: ids.connId, ip: this.facts.ip });
     this.connection = new RtmpServerConnection({ limits: ctx.limits, clientId: ids.clientId });
   }
 
@@ -294,7 +295,7 @@ export class RtmpSession {
     );
     this.state = 'identifying';
     this.arm(this.ctx.timeouts.identifyMs, 'identify');
-    this.log = this.log.child({ vhost: request.vhost, app: request.app });
+    this.log.rebind({ cid: this.facts.clientId, conn: this.facts.connId, ip: this.facts.ip, vhost: request.vhost, app: request.app });
   }
 
   /**
@@ -314,7 +315,7 @@ export class RtmpSession {
       param: request.param,
       streamUrl: generateStreamUrl(vhost.name, request.app, request.stream),
     });
-    this.log = this.ctx.logger.child({
+    this.log.rebind({
       cid: this.facts.clientId,
       conn: this.facts.connId,
       ip: this.facts.ip,
@@ -440,6 +441,8 @@ export class RtmpSession {
 
   private async gate(type: 'connect' | 'publish' | 'play'): Promise<GateVerdict> {
     const event = this.events.build(type, this.bytes());
+    // Nothing configured to ask (the usual on_connect): no controller, no dispatch.
+    if (!this.ctx.hooks.wantsGate(event)) return ALLOW;
     // One gate at a time (the socket is paused while it waits); a controller per
     // session that never aborts would still cost a DOMException at close.
     const controller = new AbortController();

@@ -37,6 +37,27 @@ describe('createHookSystem: dispatcher and in-process handlers', () => {
     await hooks.close();
   });
 
+  it('wantsGate: only events some gate sink has work for (configured URLs, handlers without wantsGate)', async () => {
+    const { logger } = captureLogger();
+    const withPublishUrl = makeConfig({ vhosts: [makeVhost('__defaultVhost__', makeHttpHooks({ onPublish: [server.url('/ok')] }))] });
+    let config = withPublishUrl;
+    const hooks = createHookSystem({ getConfig: () => config, logger, serverId: 'v', serviceId: 's' });
+    expect(hooks.wantsGate(makeEvent({ type: 'publish' }))).toBe(true);
+    expect(hooks.wantsGate(makeEvent({ type: 'connect' }))).toBe(false);
+    expect(hooks.wantsGate(makeEvent({ type: 'play' }))).toBe(false);
+    expect(hooks.wantsGate(makeEvent({ type: 'unpublish' }))).toBe(false);
+    // Read from the config in force, like the gate itself.
+    config = makeConfig({ vhosts: [makeVhost('__defaultVhost__', makeHttpHooks({ enabled: false, onPublish: [server.url('/ok')] }))] });
+    expect(hooks.wantsGate(makeEvent({ type: 'publish' }))).toBe(false);
+    await hooks.close();
+
+    const handler: GateSink = { name: 'embedder', gate: () => Promise.resolve({ allow: true }) };
+    const withHandler = createHookSystem({ getConfig: () => config, logger, serverId: 'v', serviceId: 's', handlers: [handler] });
+    expect(withHandler.wantsGate(makeEvent({ type: 'connect' }))).toBe(true);
+    expect(withHandler.wantsGate(makeEvent({ type: 'close' }))).toBe(false);
+    await withHandler.close();
+  });
+
   it('a handler that throws denies its gate and is logged; notify never throws', async () => {
     const { logger, lines } = captureLogger();
     const seen: SessionEvent[] = [];
