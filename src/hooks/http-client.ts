@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { Agent, request } from 'undici';
 
 /**
@@ -108,17 +109,9 @@ async function postOnce(agent: Agent, url: string, body: string, options: HttpPo
       response.body.destroy();
       return tooLarge(response.statusCode, options.maxResponseBytes);
     }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of response.body) {
-      size += (chunk as Buffer).length;
-      if (size > options.maxResponseBytes) {
-        response.body.destroy();
-        return tooLarge(response.statusCode, options.maxResponseBytes);
-      }
-      chunks.push(chunk as Buffer);
-    }
-    return { kind: 'response', status: response.statusCode, body: Buffer.concat(chunks, size) };
+    const received = await readCapped(response.body, options.maxResponseBytes);
+    if (received === undefined) return tooLarge(response.statusCode, options.maxResponseBytes);
+    return { kind: 'response', status: response.statusCode, body: received };
   } catch (error) {
     if (timedOut) return { kind: 'failure', failure: 'timeout', message: `timeout after ${options.timeoutMs} ms` };
     // Only the timer and the caller abort our controller.
@@ -132,6 +125,29 @@ async function postOnce(agent: Agent, url: string, body: string, options: HttpPo
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', onCallerAbort);
   }
+}
+
+/**
+ * The whole body, or undefined (and the body destroyed) past `maxBytes`.
+ * Read with events, not `for await`: an async iterator and a promise per
+ * chunk on every hook call was a visible share of a gated session's cost.
+ */
+function readCapped(body: Readable, maxBytes: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    body.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        body.destroy();
+        resolve(undefined);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    body.once('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size)));
+    body.once('error', reject);
+  });
 }
 
 function tooLarge(status: number, maxBytes: number): HttpPostResult {

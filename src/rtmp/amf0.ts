@@ -195,9 +195,10 @@ export function encodeAmf0Into(writer: ByteWriter, value: AmfValue): void {
   } else if (typeof value === 'boolean') {
     writer.u8(Amf0Marker.Boolean).u8(value ? 1 : 0);
   } else if (typeof value === 'string') {
-    const bytes = Buffer.from(value, 'utf8');
-    if (bytes.length <= 0xffff) writer.u8(Amf0Marker.String).u16(bytes.length).bytes(bytes);
-    else writer.u8(Amf0Marker.LongString).u32(bytes.length).bytes(bytes);
+    // Written in place: command replies are mostly short strings, a Buffer each was most of their garbage.
+    const byteLength = Buffer.byteLength(value, 'utf8');
+    if (byteLength <= 0xffff) writer.u8(Amf0Marker.String).u16(byteLength).utf8(value, byteLength);
+    else writer.u8(Amf0Marker.LongString).u32(byteLength).utf8(value, byteLength);
   } else if (value instanceof Date) {
     writer.u8(Amf0Marker.Date).f64(value.getTime()).i16(0);
   } else if (Array.isArray(value)) {
@@ -226,9 +227,9 @@ export function encodeAmf0Into(writer: ByteWriter, value: AmfValue): void {
 }
 
 function writeKey(writer: ByteWriter, key: string): void {
-  const bytes = Buffer.from(key, 'utf8');
-  if (bytes.length > 0xffff) throw new ProtocolError('ERR_AMF_ENCODE', 'AMF0 property name longer than 65535 bytes');
-  writer.u16(bytes.length).bytes(bytes);
+  const byteLength = Buffer.byteLength(key, 'utf8');
+  if (byteLength > 0xffff) throw new ProtocolError('ERR_AMF_ENCODE', 'AMF0 property name longer than 65535 bytes');
+  writer.u16(byteLength).utf8(key, byteLength);
 }
 
 function writeProperties(writer: ByteWriter, properties: AmfObject): void {

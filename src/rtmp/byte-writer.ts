@@ -62,6 +62,14 @@ export class ByteWriter {
     return this;
   }
 
+  /** Appends `text` as UTF-8; `byteLength` is `Buffer.byteLength(text)`, which the caller needed for the length prefix. */
+  utf8(text: string, byteLength: number): this {
+    this.reserve(byteLength);
+    this.buffer.write(text, this.length, byteLength, 'utf8');
+    this.length += byteLength;
+    return this;
+  }
+
   /** Appends raw bytes. */
   bytes(data: Buffer): this {
     this.reserve(data.length);

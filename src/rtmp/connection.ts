@@ -77,6 +77,13 @@ export interface RtmpServerConnectionOptions {
   inAckSize?: number;
   /** Handshake randomness; tests pass a fixed source for golden vectors. */
   randomBytes?: RandomSource;
+  /**
+   * Check C2's signature against our S1 (`handshakeInfo.isC2Verified`): proof
+   * that a digest client verified S1/S2, for interop tests and diagnostics.
+   * Two HMACs a session that serve no client, so off by default (SRS never
+   * checks C2 either).
+   */
+  verifyC2?: boolean;
 }
 
 type Phase = 'handshake' | 'connect' | 'connected';
@@ -116,7 +123,7 @@ export class RtmpServerConnection implements MessageSink {
     this.ackWindowBytes = options.inAckSize ?? 0;
     this.amfLimits = { maxDepth: this.limits.maxAmfDepth, maxStringBytes: this.limits.maxAmfStringBytes };
     this.reader = new ChunkReader(this.limits);
-    this.handshake = new HandshakeAcceptor(options.randomBytes);
+    this.handshake = new HandshakeAcceptor(options.randomBytes, options.verifyC2 ?? false);
     this.streams = new StreamCommandHandler(
       (message) => this.send(message),
       (event) => this.events.push(event),

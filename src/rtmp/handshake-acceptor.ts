@@ -18,8 +18,8 @@ const EMPTY = Buffer.alloc(0);
  * split, answers S0S1S2, then consumes C2 (1536 bytes). C0 is checked on
  * its first byte so garbage is refused at once, not after 1537 bytes.
  * C2 is never required to verify, as SRS: Flash and ffmpeg (when playing)
- * sign it, OBS/librtmp and ffmpeg publishing echo S1. Whether it verified is
- * recorded, which proves a real client accepted our S1/S2.
+ * sign it, OBS/librtmp and ffmpeg publishing echo S1. When asked, whether it
+ * verified is recorded, which proves a real client accepted our S1/S2.
  */
 export class HandshakeAcceptor {
   // Not Buffer.allocUnsafe: a pooled slice would pin a shared 8 KiB slab for
@@ -34,7 +34,11 @@ export class HandshakeAcceptor {
   /** True when C2 is signed against our S1 digest (a digest client that checked S1 and S2). */
   isC2Verified = false;
 
-  constructor(private readonly randomBytes?: RandomSource) {}
+  constructor(
+    private readonly randomBytes?: RandomSource,
+    /** Check C2's signature (diagnostics); otherwise `isC2Verified` stays false. */
+    private readonly verifyC2 = true,
+  ) {}
 
   /** Consumes handshake bytes from `bytes`. Throws ProtocolError on a bad C0. */
   feed(bytes: Buffer): HandshakeStep {
@@ -57,7 +61,7 @@ export class HandshakeAcceptor {
     this.c2Length += count;
     pos += count;
     if (this.c2Length < PACKET_BYTES) return { reply, isDone: false, rest: EMPTY };
-    this.isC2Verified = this.s1Digest !== undefined && verifyClientAnswer(this.c2, this.s1Digest);
+    this.isC2Verified = this.verifyC2 && this.s1Digest !== undefined && verifyClientAnswer(this.c2, this.s1Digest);
     return { reply, isDone: true, rest: bytes.subarray(pos) };
   }
 }

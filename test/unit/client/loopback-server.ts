@@ -99,7 +99,7 @@ export class LoopbackServer {
     socket.setNoDelay(true);
     this.sockets.add(socket);
     const clientId = `c${this.nextId++}`;
-    const connection = new RtmpServerConnection({ clientId });
+    const connection = new RtmpServerConnection({ clientId, verifyC2: true });
     let onClosed!: () => void;
     const record: SessionRecord = { clientId, connection, events: [], error: undefined, closed: new Promise((r) => (onClosed = r)) };
     this.sessions.push(record);
