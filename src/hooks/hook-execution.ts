@@ -37,7 +37,8 @@ export interface HookExecutionFields {
   readonly durationMs: number;
   readonly outcome: HookOutcome;
   /** Anything else worth a field: status, attempt, client_id, reason. */
-  readonly extra?: Readonly<Record<string, unknown>>;
+  /** More fields, built only when the line is written. */
+  readonly extra?: () => Readonly<Record<string, unknown>>;
 }
 
 /** Logs the single `Hook execution` line of a run: info when ok, warn otherwise (or `level`). */
@@ -51,7 +52,7 @@ export function logHookExecution(logger: Logger, fields: HookExecutionFields, le
     target: fields.target,
     duration_ms: Math.round(fields.durationMs),
     outcome: fields.outcome,
-    ...fields.extra,
+    ...fields.extra?.(),
   };
   logger[method](line, 'Hook execution');
 }

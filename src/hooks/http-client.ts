@@ -56,7 +56,8 @@ export interface HookHttpClient {
   close(): Promise<void>;
 }
 
-const USER_AGENT = 'srs-ts (SRS http_hooks compatible)';
+/** The same headers object for every call (undici only reads it). */
+const HEADERS: Readonly<Record<string, string>> = Object.freeze({ 'content-type': 'application/json', 'user-agent': 'srs-ts (SRS http_hooks compatible)' });
 
 /** Builds the client; the two pools (verifying / not) are made on first use. */
 export function createHookHttpClient(limits: HttpClientLimits = DEFAULT_HTTP_CLIENT_LIMITS): HookHttpClient {
@@ -100,7 +101,7 @@ async function postOnce(agent: Agent, url: string, body: string, options: HttpPo
     const response = await request(url, {
       method: 'POST',
       dispatcher: agent,
-      headers: { 'content-type': 'application/json', 'user-agent': USER_AGENT },
+      headers: HEADERS,
       body,
       signal: controller.signal,
     });

@@ -72,7 +72,7 @@ export class ScriptSink implements NotifySink {
             target: target.target,
             durationMs: performance.now() - startedMs,
             outcome: result.outcome === 'ok' ? 'ok' : result.outcome === 'timeout' ? 'timeout' : 'failed',
-            extra: {
+            extra: () => ({
               conn_id: guide.conn_id,
               client_id: guide.client_id,
               pid: result.pid,
@@ -83,7 +83,7 @@ export class ScriptSink implements NotifySink {
               ...(result.error === undefined ? {} : { error: result.error }),
               ...(result.outcome === 'ok' || result.stderr === '' ? {} : { stderr: result.stderr }),
               ...(result.outcome === 'ok' || result.stdout === '' ? {} : { stdout: result.stdout }),
-            },
+            }),
           });
         },
         dropped: (reason) => {

@@ -165,13 +165,13 @@ export class SrsHttpHooksSink implements GateSink, NotifySink {
       target: url,
       durationMs: performance.now() - startedMs,
       outcome,
-      extra: {
+      extra: () => ({
         client_id: event.clientId,
         attempt,
         ...(result.kind === 'response' ? { status: result.status } : {}),
         ...(failure === undefined ? {} : { reason: failure.reason }),
         ...(failure !== undefined && result.kind === 'response' ? { response: result.body.toString('utf8', 0, 256) } : {}),
-      },
+      }),
     });
     return failure;
   }

@@ -57,7 +57,7 @@ export class StdioSink implements NotifySink {
     out.write(text);
     this.dropping = false;
     stats.delivered++;
-    logHookExecution(logger, { event: guide.type, sink: this.name, target: format, durationMs: performance.now() - startedMs, outcome: 'ok', extra: { conn_id: guide.conn_id } }, 'debug');
+    logHookExecution(logger, { event: guide.type, sink: this.name, target: format, durationMs: performance.now() - startedMs, outcome: 'ok', extra: () => ({ conn_id: guide.conn_id }) }, 'debug');
   }
 
   /** Waits until what was written is flushed, bounded by `timeoutMs`. */

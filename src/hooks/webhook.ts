@@ -57,12 +57,12 @@ export class WebhookSink implements NotifySink {
             target: target.target,
             durationMs: performance.now() - startedMs,
             outcome: ok ? 'ok' : result.kind === 'failure' && result.failure === 'timeout' ? 'timeout' : 'failed',
-            extra: {
+            extra: () => ({
               conn_id: guide.conn_id,
               client_id: guide.client_id,
               attempt,
               ...(result.kind === 'response' ? { status: result.status } : { error: result.message }),
-            },
+            }),
           });
           if (ok) {
             stats.delivered++;
