@@ -81,10 +81,19 @@ export class PlayerQueue {
   }
 
   private spanMs(): number {
-    const first = this.items[0];
+    // Metadata and sequence headers keep the timestamp they were published
+    // with, long ago on a stream live for a while: they span nothing (SRS
+    // counts audio/video only). They lead the queue only on join or resume.
+    let start = 0;
+    while (start < this.size && isHeader(this.items[start] as MediaPacket)) start++;
+    const first = this.items[start];
     const last = this.items[this.size - 1];
-    if (first === undefined || last === undefined) return 0;
+    if (start >= this.size || first === undefined || last === undefined) return 0;
     // Audio and video interleave with small backward steps: those count as no span.
     return Math.max(0, last.timestamp - first.timestamp);
   }
+}
+
+function isHeader(packet: MediaPacket): boolean {
+  return packet.isMetadata || packet.isSequenceHeader;
 }

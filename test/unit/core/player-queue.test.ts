@@ -12,6 +12,16 @@ describe('PlayerQueue', () => {
     expect(queue.length).toBe(0);
   });
 
+  it('does not count the age of metadata and sequence headers as queued media', () => {
+    const queue = new PlayerQueue(30_000, 100);
+    queue.push(packet('data', 0, { isMetadata: true }));
+    queue.push(packet('video', 0, { isSequenceHeader: true }));
+    queue.push(key(40_000));
+    queue.push(audio(40_010));
+    expect(queue.take().map((p) => p.timestamp)).toEqual([0, 0, 40_000, 40_010]);
+    expect(queue.stats).toEqual({ dropped: 0, cuts: 0 });
+  });
+
   it('cuts to the next key frame when the queued span exceeds queue_length', () => {
     const queue = new PlayerQueue(100, 1000);
     queue.push(key(0));
