@@ -2,10 +2,10 @@ import type { MediaPacket } from '../media/packet.js';
 
 /**
  * The packets a stream fanned out during one batch window (SRS mw_latency),
- * in order. A player whose queue holds exactly these packets, the common case
- * of a player that keeps up, sends the batch as one Buffer encoded once for
- * every such player: one write per player per window and no per-packet
- * objects, which is what keeps memory and CPU per player flat at high N.
+ * in order. Players that keep up follow the batches: each writes the window
+ * as one Buffer encoded once for all of them, so a window costs one write per
+ * player and no per-packet objects, which keeps memory and CPU per player
+ * flat at high N.
  */
 export class FanoutBatch {
   readonly packets: MediaPacket[] = [];

@@ -36,8 +36,7 @@ export interface HookExecutionFields {
   readonly target: string;
   readonly durationMs: number;
   readonly outcome: HookOutcome;
-  /** Anything else worth a field: status, attempt, client_id, reason. */
-  /** More fields, built only when the line is written. */
+  /** Anything else worth a field (status, attempt, client_id, reason), built only when the line is written. */
   readonly extra?: () => Readonly<Record<string, unknown>>;
 }
 

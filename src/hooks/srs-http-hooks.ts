@@ -56,15 +56,16 @@ export class SrsHttpHooksSink implements GateSink, NotifySink {
 
   constructor(private readonly options: SrsHttpHooksOptions) {}
 
-  /**
-   * Every URL of the directive, in config order, one after another; the first
-   * failure denies and later URLs are not called (srs-spec §1.2).
-   */
+  /** True when the event's directive lists URLs in its vhost's enabled http_hooks. */
   wantsGate(event: SessionEvent): boolean {
     const action = SRS_ACTION_BY_EVENT[event.type];
     return action !== undefined && GATED.has(action) && (this.enabledHooks(event)?.[DIRECTIVE[action]].length ?? 0) > 0;
   }
 
+  /**
+   * Every URL of the directive, in config order, one after another; the first
+   * failure denies and later URLs are not called (srs-spec §1.2).
+   */
   async gate(event: SessionEvent, signal: AbortSignal): Promise<GateVerdict> {
     const plan = this.plan(event);
     if (plan === undefined || !GATED.has(plan.action)) return ALLOW;
