@@ -1,5 +1,5 @@
-import type { Readable } from 'node:stream';
-import { Agent, request } from 'undici';
+import { Agent } from 'undici';
+import { PostExchange } from './http-exchange.js';
 
 /**
  * The one HTTP client of the hook sinks (http_hooks, webhooks): undici with
@@ -56,8 +56,7 @@ export interface HookHttpClient {
   close(): Promise<void>;
 }
 
-/** The same headers object for every call (undici only reads it). */
-const HEADERS: Readonly<Record<string, string>> = Object.freeze({ 'content-type': 'application/json', 'user-agent': 'srs-ts (SRS http_hooks compatible)' });
+const USER_AGENT = 'srs-ts (SRS http_hooks compatible)';
 
 /** Builds the client; the two pools (verifying / not) are made on first use. */
 export function createHookHttpClient(limits: HttpClientLimits = DEFAULT_HTTP_CLIENT_LIMITS): HookHttpClient {
@@ -86,85 +85,39 @@ export function createHookHttpClient(limits: HttpClientLimits = DEFAULT_HTTP_CLI
   };
 }
 
-async function postOnce(agent: Agent, url: string, body: string, options: HttpPostOptions): Promise<HttpPostResult> {
-  if (!/^https?:\/\//i.test(url) || !URL.canParse(url)) return { kind: 'failure', failure: 'bad_url', message: 'invalid url' };
-  if (options.signal?.aborted === true) return { kind: 'failure', failure: 'aborted', message: 'aborted' };
-  const controller = new AbortController();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort();
-  }, options.timeoutMs);
-  const onCallerAbort = (): void => controller.abort();
-  options.signal?.addEventListener('abort', onCallerAbort, { once: true });
-  try {
-    const response = await request(url, {
-      method: 'POST',
-      dispatcher: agent,
-      headers: HEADERS,
-      body,
-      signal: controller.signal,
-    });
-    const declared = Number(response.headers['content-length'] ?? NaN);
-    if (declared > options.maxResponseBytes) {
-      response.body.destroy();
-      return tooLarge(response.statusCode, options.maxResponseBytes);
-    }
-    const received = await readCapped(response.body, options.maxResponseBytes);
-    if (received === undefined) return tooLarge(response.statusCode, options.maxResponseBytes);
-    return { kind: 'response', status: response.statusCode, body: received };
-  } catch (error) {
-    if (timedOut) return { kind: 'failure', failure: 'timeout', message: `timeout after ${options.timeoutMs} ms` };
-    // Only the timer and the caller abort our controller.
-    if (controller.signal.aborted) return { kind: 'failure', failure: 'aborted', message: 'aborted' };
-    const code = errorCode(error);
-    if (code === 'ECONNREFUSED') return { kind: 'failure', failure: 'refused', message: 'connection refused' };
-    // Certificate problems (self-signed, expired, wrong host) will not heal on a retry.
-    if (code !== undefined && /CERT|SELF_SIGNED|UNABLE_TO_|ERR_TLS|ERR_SSL/.test(code)) return { kind: 'failure', failure: 'tls', message: `tls error ${code}` };
-    return { kind: 'failure', failure: 'network', message: `network error ${code ?? 'unknown'}` };
-  } finally {
-    clearTimeout(timer);
-    options.signal?.removeEventListener('abort', onCallerAbort);
-  }
+/** Sent with every POST; one frozen object instead of a literal per call. */
+const REQUEST_HEADERS: Readonly<Record<string, string>> = Object.freeze({ 'content-type': 'application/json', 'user-agent': USER_AGENT });
+
+/** Where a URL goes, as undici's dispatch wants it. */
+interface Target {
+  readonly origin: string;
+  readonly path: string;
 }
 
-/**
- * The whole body, or undefined (and the body destroyed) past `maxBytes`.
- * Read with events, not `for await`: an async iterator and a promise per
- * chunk on every hook call was a visible share of a gated session's cost.
- */
-function readCapped(body: Readable, maxBytes: number): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    body.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxBytes) {
-        body.destroy();
-        resolve(undefined);
-        return;
-      }
-      chunks.push(chunk);
-    });
-    body.once('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size)));
-    body.once('error', reject);
+/** Hook URLs come from the config: a handful, posted to once per session each. */
+const TARGET_CACHE_LIMIT = 64;
+const targets = new Map<string, Target | undefined>();
+
+/** The origin and path of an http(s) URL, parsed once per distinct URL; undefined when invalid. */
+function targetOf(url: string): Target | undefined {
+  if (targets.has(url)) return targets.get(url);
+  let target: Target | undefined;
+  if (/^https?:\/\//i.test(url) && URL.canParse(url)) {
+    const parsed = new URL(url);
+    target = { origin: parsed.origin, path: parsed.pathname + parsed.search };
+  }
+  // A reload may bring new URLs; dropping the whole cache keeps it bounded without bookkeeping.
+  if (targets.size >= TARGET_CACHE_LIMIT) targets.clear();
+  targets.set(url, target);
+  return target;
+}
+
+function postOnce(agent: Agent, url: string, body: string, options: HttpPostOptions): Promise<HttpPostResult> {
+  const target = targetOf(url);
+  if (target === undefined) return Promise.resolve({ kind: 'failure', failure: 'bad_url', message: 'invalid url' });
+  if (options.signal?.aborted === true) return Promise.resolve({ kind: 'failure', failure: 'aborted', message: 'aborted' });
+  return new Promise((resolve) => {
+    const exchange = new PostExchange(resolve, options);
+    agent.dispatch({ origin: target.origin, path: target.path, method: 'POST', headers: REQUEST_HEADERS, body }, exchange);
   });
-}
-
-function tooLarge(status: number, maxBytes: number): HttpPostResult {
-  return { kind: 'failure', failure: 'too_large', message: `response body over ${maxBytes} bytes`, status };
-}
-
-/** The errno-style code of an undici error or of its cause (connect errors are wrapped). */
-function errorCode(error: unknown): string | undefined {
-  let fallback: string | undefined;
-  for (let current: unknown = error, depth = 0; current instanceof Error && depth < 4; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string') {
-      if (/^E[A-Z]/.test(code)) return code;
-      fallback ??= code;
-    }
-    current = current.cause;
-  }
-  return fallback;
 }

@@ -136,6 +136,8 @@ export interface RecordedRequest {
 export interface TestHttpServer {
   readonly port: number;
   readonly requests: RecordedRequest[];
+  /** TCP connections accepted so far. */
+  readonly connections: number;
   url(path: string): string;
   close(): Promise<void>;
 }
@@ -152,11 +154,18 @@ export async function startHttpServer(respond: (req: RecordedRequest, res: Serve
       respond(recorded, res);
     });
   });
+  let connections = 0;
+  server.on('connection', () => {
+    connections++;
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   return {
     port,
     requests,
+    get connections() {
+      return connections;
+    },
     url: (path) => `http://127.0.0.1:${port}${path}`,
     close: () =>
       new Promise<void>((resolve) => {

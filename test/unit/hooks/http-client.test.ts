@@ -27,6 +27,11 @@ describe('hook http client (real server, real undici)', () => {
         return res.end('0');
       }
       if (path === '/exact') return answer(res, 200, Buffer.alloc(64 * 1024, 0x20));
+      if (path === '/processing') {
+        // A 102 head first: the client must wait for the real one.
+        res.writeProcessing();
+        return answer(res, 200, '0');
+      }
       // '/hang': never answer.
     });
   });
@@ -77,6 +82,35 @@ describe('hook http client (real server, real undici)', () => {
     await new Promise((resolve) => setImmediate(resolve));
     controller.abort();
     expect(await pending).toMatchObject({ kind: 'failure', failure: 'aborted' });
+  });
+
+  it('waits past a 1xx head for the final response', async () => {
+    expect(await client.post(server.url('/processing'), '{}', OPTIONS)).toEqual({ kind: 'response', status: 200, body: Buffer.from('0') });
+  });
+
+  it('answers a request still queued for a pooled socket at its own deadline', async () => {
+    const single = createHookHttpClient({ connectionsPerOrigin: 1, keepAliveTimeoutMs: 4_000, keepAliveMaxTimeoutMs: 60_000 });
+    try {
+      const busy = single.post(server.url('/hang'), '{}', { ...OPTIONS, timeoutMs: 2_000 });
+      const startedMs = performance.now();
+      expect(await single.post(server.url('/ok'), '{}', { ...OPTIONS, timeoutMs: 100 })).toMatchObject({ kind: 'failure', failure: 'timeout' });
+      expect(performance.now() - startedMs).toBeLessThan(1_000);
+      expect(await busy).toMatchObject({ kind: 'failure', failure: 'timeout' });
+    } finally {
+      await single.close();
+    }
+  });
+
+  it('reuses kept-alive connections for the next burst of calls', async () => {
+    const burst = async (): Promise<void> => {
+      const results = await Promise.all(Array.from({ length: 5 }, () => client.post(server.url('/ok'), '{}', OPTIONS)));
+      for (const result of results) expect(result).toMatchObject({ kind: 'response', status: 200 });
+    };
+    await burst();
+    const before = server.connections;
+    await burst();
+    // undici marks the socket of the last answer free only after a tick, so one more may open.
+    expect(server.connections - before).toBeLessThanOrEqual(1);
   });
 
   it('refuses non-http URLs without a request', async () => {
