@@ -40,9 +40,14 @@ export interface HookExecutionFields {
   readonly extra?: () => Readonly<Record<string, unknown>>;
 }
 
+/** The level of a `Hook execution` line without an explicit one: callers test it before building costly fields. */
+export function hookExecutionLevel(outcome: HookOutcome): 'info' | 'warn' {
+  return outcome === 'ok' ? 'info' : 'warn';
+}
+
 /** Logs the single `Hook execution` line of a run: info when ok, warn otherwise (or `level`). */
 export function logHookExecution(logger: Logger, fields: HookExecutionFields, level?: 'debug' | 'info' | 'warn'): void {
-  const method = level ?? (fields.outcome === 'ok' ? 'info' : 'warn');
+  const method = level ?? hookExecutionLevel(fields.outcome);
   // Built only when written: gates run per session, and production runs at warn.
   if (!logger.isLevelEnabled(method)) return;
   const line = {

@@ -5,7 +5,7 @@ import { encodeSrsHookBody, SRS_ACTION_BY_EVENT, type SrsBodyIds, type SrsHookAc
 import { judgeSrsResponse } from './srs-verdict.js';
 import type { HookHttpClient } from './http-client.js';
 import type { HookExecutor } from './executor.js';
-import { isRetryableHttpFailure, logHookExecution, retryDelayMs, type HookOutcome, type SinkStats } from './hook-execution.js';
+import { hookExecutionLevel, isRetryableHttpFailure, logHookExecution, retryDelayMs, type HookOutcome, type SinkStats } from './hook-execution.js';
 
 /**
  * SRS `http_hooks` (srs-spec §1): on_connect/on_publish/on_play gate the
@@ -160,6 +160,8 @@ export class SrsHttpHooksSink implements GateSink, NotifySink {
         outcome = 'failed';
       }
     }
+    // Gates run per session and production logs at warn: build the line only when it is written.
+    if (!this.options.logger.isLevelEnabled(hookExecutionLevel(outcome))) return failure;
     logHookExecution(this.options.logger, {
       event: plan.action,
       sink: this.name,

@@ -12,12 +12,17 @@ const OK: SrsVerdict = Object.freeze({ ok: true });
 /** SRS_HTTP_RESPONSE_OK: a non-object answer passes only when the raw body is this one byte. */
 const RAW_OK = 0x30; // '0'
 
+/** Stateless without `stream: true`: one decoder serves every call. */
+const UTF8 = new TextDecoder('utf-8');
+
 /** Judges `status` + raw `body` exactly as SRS HEAD does (the §1.4 table is the test table). */
 export function judgeSrsResponse(status: number, body: Uint8Array): SrsVerdict {
   // v3+ accept 200 or 201; 3xx are never followed (issue #2703).
   if (status !== 200 && status !== 201) return { ok: false, reason: `http status ${status}` };
   if (body.length === 0) return { ok: false, reason: 'empty response' };
-  const value = parseSrsJson(new TextDecoder('utf-8').decode(body));
+  // The usual answer: `0` parses as a non-object whose raw body is exactly RAW_OK (below).
+  if (body.length === 1 && body[0] === RAW_OK) return OK;
+  const value = parseSrsJson(UTF8.decode(body));
   if (value === undefined) return { ok: false, reason: 'not json' };
   if (value.kind !== 'object') {
     // String compare, so `"0"` (issue #2092), `0\n`, `-0`, `0.0` all fail.

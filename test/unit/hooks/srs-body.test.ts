@@ -55,3 +55,17 @@ describe('encodeSrsHookBody: srs-spec §1.5 HEAD field names and order', () => {
     });
   });
 });
+
+describe('encodeSrsHookBody: stream_id presence', () => {
+  it('on_play omits stream_id when the stream is not registered and keeps the order otherwise', () => {
+    expect(encodeSrsHookBody('on_play', makeEvent({ type: 'play', streamId: '' }), IDS)).toBe(
+      `{${HEAD},"action":"on_play",${WHO},"stream":"livestream","tcUrl":"rtmp://127.0.0.1:1935/live","param":"?token=abc","pageUrl":"","stream_url":"/live/livestream"}`,
+    );
+  });
+
+  it('on_publish omits stream_id when the stream is not registered', () => {
+    expect(encodeSrsHookBody('on_publish', makeEvent({ type: 'publish', streamId: '' }), IDS)).toBe(
+      `{${HEAD},"action":"on_publish",${WHO},"tcUrl":"rtmp://127.0.0.1:1935/live","stream":"livestream","param":"?token=abc","stream_url":"/live/livestream"}`,
+    );
+  });
+});
