@@ -71,14 +71,26 @@ export function imprintDigest(packet: Buffer, schema: DigestSchema, key: Buffer)
   return digest;
 }
 
-/** Finds a valid digest in a C1/S1 under either schema (SRS tries schema 0 first). */
+/**
+ * The schema the last digest was found under, tried first next time: a
+ * server's digest clients are mostly one kind (ffmpeg writes schema 1), and
+ * each miss is an HMAC over the whole packet. Which one is tried first only
+ * changes the answer if a packet validated under both, a 2^-256 event.
+ */
+let likelySchema: DigestSchema = 0;
+
+/** Finds a valid digest in a C1/S1 under either schema (SRS tries schema 0 first; see `likelySchema`). */
 export function findDigest(packet: Buffer, key: Buffer): { schema: DigestSchema; digest: Buffer } | undefined {
-  for (const schema of [0, 1] as const) {
-    const offset = digestOffset(packet, schema);
-    const expected = packetDigest(packet, offset, key);
-    if (expected.equals(packet.subarray(offset, offset + DIGEST_BYTES))) return { schema, digest: expected };
-  }
-  return undefined;
+  const first = likelySchema;
+  const found = digestUnder(packet, key, first) ?? digestUnder(packet, key, first === 0 ? 1 : 0);
+  if (found !== undefined) likelySchema = found.schema;
+  return found;
+}
+
+function digestUnder(packet: Buffer, key: Buffer, schema: DigestSchema): { schema: DigestSchema; digest: Buffer } | undefined {
+  const offset = digestOffset(packet, schema);
+  const expected = packetDigest(packet, offset, key);
+  return expected.equals(packet.subarray(offset, offset + DIGEST_BYTES)) ? { schema, digest: expected } : undefined;
 }
 
 /**

@@ -75,6 +75,24 @@ describe('digest handshake with fixed randoms (golden)', () => {
     expect(findDigest(answer.s0s1s2.subarray(1, HELLO_BYTES), FLASH_MEDIA_SERVER_KEY.subarray(0, 36))?.schema).toBe(0);
   });
 
+  it('finds digests of either schema in any order of arrival, and none in a packet without one', () => {
+    const key = FLASH_PLAYER_KEY.subarray(0, 30);
+    const signed = (schema: 0 | 1, fill: number): Buffer => {
+      const packet = Buffer.alloc(1536, fill);
+      packet.writeUInt32BE(0x09007c02, 4);
+      const offset = digestOffset(packet, schema);
+      hmac(key, packet.subarray(0, offset), packet.subarray(offset + 32)).copy(packet, offset);
+      return packet;
+    };
+    for (const schema of [1, 1, 0, 0, 1, 0] as const) {
+      const packet = signed(schema, 0x30 + schema);
+      const found = findDigest(packet, key);
+      expect(found?.schema).toBe(schema);
+      expect(found?.digest).toEqual(packet.subarray(digestOffset(packet, schema), digestOffset(packet, schema) + 32));
+    }
+    expect(findDigest(Buffer.alloc(1536, 0x42), key)).toBeUndefined();
+  });
+
   it('the client verifies S1/S2 and signs C2 with the S1 digest; the server can check that C2', () => {
     const answer = answerClientHello(hello.c0c1, counterRandom(11));
     const reply = answerServerHello(answer.s0s1s2, hello, counterRandom(5));
