@@ -62,23 +62,6 @@ export function encodeSrsHookBody(action: SrsHookAction, event: SessionEvent, id
         recv_bytes: Math.trunc(e.recvBytes),
       });
     case 'on_play':
-      // stream_id only when the statistic entry exists (srs_app_http_hooks.cpp).
-      if (e.streamId === '') {
-        return JSON.stringify({
-          server_id: ids.serverId,
-          service_id: ids.serviceId,
-          action,
-          client_id: e.clientId,
-          ip: e.ip,
-          vhost: e.vhost,
-          app: e.app,
-          stream: e.stream,
-          tcUrl: e.tcUrl,
-          param: e.param,
-          pageUrl: e.pageUrl,
-          stream_url: e.streamUrl,
-        });
-      }
       return JSON.stringify({
         server_id: ids.serverId,
         service_id: ids.serviceId,
@@ -92,26 +75,11 @@ export function encodeSrsHookBody(action: SrsHookAction, event: SessionEvent, id
         param: e.param,
         pageUrl: e.pageUrl,
         stream_url: e.streamUrl,
-        stream_id: e.streamId,
+        stream_id: streamIdOf(e),
       });
     case 'on_publish':
     case 'on_unpublish':
     case 'on_stop':
-      if (e.streamId === '') {
-        return JSON.stringify({
-          server_id: ids.serverId,
-          service_id: ids.serviceId,
-          action,
-          client_id: e.clientId,
-          ip: e.ip,
-          vhost: e.vhost,
-          app: e.app,
-          tcUrl: e.tcUrl,
-          stream: e.stream,
-          param: e.param,
-          stream_url: e.streamUrl,
-        });
-      }
       return JSON.stringify({
         server_id: ids.serverId,
         service_id: ids.serviceId,
@@ -124,7 +92,12 @@ export function encodeSrsHookBody(action: SrsHookAction, event: SessionEvent, id
         stream: e.stream,
         param: e.param,
         stream_url: e.streamUrl,
-        stream_id: e.streamId,
+        stream_id: streamIdOf(e),
       });
   }
+}
+
+/** stream_id only when the statistic entry exists (srs_app_http_hooks.cpp); JSON.stringify leaves an undefined field out. */
+function streamIdOf(event: SessionEvent): string | undefined {
+  return event.streamId === '' ? undefined : event.streamId;
 }
