@@ -113,7 +113,7 @@ function fanoutRows(row: FanoutRow): TableRow[] {
 /** Slow-callback median minus the no-callback median at the same concurrency: the wait the callback adds. */
 function callbackWaitRow(scenario: string, row: SessionsRow, all: readonly SessionsRow[]): TableRow {
   const plain = all.find((other) => other.hooks === 'none' && other.kind === row.kind && other.concurrency === row.concurrency);
-  const wait = (server: 'ours' | 'nms'): number | undefined => {
+  const wait = (server: ServerKind): number | undefined => {
     const slow = row.results[server];
     const base = plain?.results[server];
     if (slow === undefined || base === undefined || isFailure(slow) || isFailure(base)) return undefined;
@@ -121,7 +121,8 @@ function callbackWaitRow(scenario: string, row: SessionsRow, all: readonly Sessi
   };
   const ours = wait('ours');
   const nms = wait('nms');
-  return { scenario, metric: 'added by the callback (ms)', target: '', ours: format(ours), nms: format(nms), ratio: ratio(ours, nms), nullBaseline: '-', met: '' };
+  const nullBaseline = row.results.null === undefined ? '-' : format(wait('null'));
+  return { scenario, metric: 'added by the callback (ms)', target: '', ours: format(ours), nms: format(nms), ratio: ratio(ours, nms), nullBaseline, met: '' };
 }
 
 function sessionsRows(row: SessionsRow, all: readonly SessionsRow[]): TableRow[] {

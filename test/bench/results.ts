@@ -28,14 +28,14 @@ export interface FanoutRow {
 /** What the hook server did during a sessions cell. */
 export type HookMode = 'none' | 'callback' | 'slow-callback';
 
-/** One sessions cell, ours and NMS. */
+/** One sessions cell: ours, NMS and the null session baseline. */
 export interface SessionsRow {
   readonly kind: 'publish' | 'play';
   readonly hooks: HookMode;
   readonly concurrency: number;
   /** How long the hook server waited before answering (0 unless slow-callback). */
   readonly callbackDelayMs: number;
-  readonly results: Partial<Record<'ours' | 'nms', Outcome<SessionsResult>>>;
+  readonly results: Partial<Record<ServerKind, Outcome<SessionsResult>>>;
 }
 
 /** The machine the numbers come from. */

@@ -1,8 +1,8 @@
 /**
  * The scenario loops: for each load, each server in turn (ours, then
- * node-media-server, then the null baseline where it applies), each in a
- * fresh process, so the servers see the same load minutes apart and none
- * carries state from another's run.
+ * node-media-server, then the null baseline), so the servers see the same
+ * load minutes apart. Fan-out starts a fresh process per cell; the session
+ * cells of one hook mode share one process per server.
  */
 import type { HookServer } from './hook-server.js';
 import type { FanoutResult, ServerKind, SessionsResult } from './jobs.js';
@@ -10,6 +10,7 @@ import { fanoutJobTimeoutMs, sessionsJobTimeoutMs, type BenchPlan } from './plan
 import { runFanoutJob, runSessionsJob } from './loadgen-runner.js';
 import type { FanoutRow, HookMode, Outcome, SessionsRow } from './results.js';
 import { startBenchServer, type BenchServer } from './servers.js';
+import { recordSessionReplies } from './session-replies.js';
 
 /** What every scenario needs from the orchestrator. */
 export interface ScenarioContext {
@@ -30,8 +31,8 @@ function failure(error: unknown): { error: string } {
   return { error: `${error.message}${cause}` };
 }
 
-function start(ctx: ScenarioContext, kind: ServerKind, label: string, hookUrl: string | undefined): Promise<BenchServer> {
-  return startBenchServer({ kind, label, workDir: ctx.workDir, hookUrl, nodeFlags: kind === 'ours' ? ctx.ourNodeFlags : [] });
+function start(ctx: ScenarioContext, kind: ServerKind, label: string, hookUrl: string | undefined, sessionReplies?: string): Promise<BenchServer> {
+  return startBenchServer({ kind, label, workDir: ctx.workDir, hookUrl, nodeFlags: kind === 'ours' ? ctx.ourNodeFlags : [], sessionReplies });
 }
 
 async function fanoutOnce(ctx: ScenarioContext, kind: ServerKind, players: number): Promise<Outcome<FanoutResult>> {
@@ -103,14 +104,19 @@ async function sessionsCell(ctx: ScenarioContext, server: BenchServer, row: Sess
   }
 }
 
-/** One hook mode: both RTMP servers up at once, cells interleaved ours/NMS. */
-async function sessionsGroup(ctx: ScenarioContext, hooks: HookMode, concurrencies: readonly number[], sessions: number): Promise<SessionsRow[]> {
+/**
+ * One hook mode: every server up at once, cells interleaved ours/NMS/null.
+ * The null session server exists only when our replies were recorded.
+ */
+async function sessionsGroup(ctx: ScenarioContext, hooks: HookMode, concurrencies: readonly number[], sessions: number, replies: Outcome<{ file: string }> | undefined): Promise<SessionsRow[]> {
   const rows: SessionsRow[] = [];
   const hookUrl = hooks === 'none' ? undefined : ctx.hookServer.url;
-  const kinds = ctx.servers.filter((kind): kind is 'ours' | 'nms' => kind !== 'null');
-  const servers = new Map<'ours' | 'nms', Outcome<BenchServer>>();
+  const servers = new Map<ServerKind, Outcome<BenchServer>>();
   try {
-    for (const kind of kinds) servers.set(kind, await start(ctx, kind, `sessions-${hooks}`, hookUrl).catch(failure));
+    for (const kind of ctx.servers) {
+      if (kind !== 'null') servers.set(kind, await start(ctx, kind, `sessions-${hooks}`, hookUrl).catch(failure));
+      else if (replies !== undefined) servers.set(kind, 'error' in replies ? replies : await start(ctx, kind, `sessions-${hooks}`, hookUrl, replies.file).catch(failure));
+    }
     for (const kind of ctx.plan.sessions.kinds) {
       for (const concurrency of concurrencies) {
         const row: SessionsRow = { kind, hooks, concurrency, callbackDelayMs: ctx.hookServer.delayMs, results: {} };
@@ -132,12 +138,15 @@ async function sessionsGroup(ctx: ScenarioContext, hooks: HookMode, concurrencie
 export async function runSessionsScenarios(ctx: ScenarioContext): Promise<SessionsRow[]> {
   const { sessions, slowCallback } = ctx.plan;
   const rows: SessionsRow[] = [];
+  const replies = ctx.servers.includes('null')
+    ? await recordSessionReplies(ctx.workDir).then((file) => ({ file }), failure)
+    : undefined;
   ctx.hookServer.delayMs = 0;
-  rows.push(...(await sessionsGroup(ctx, 'none', sessions.concurrency, sessions.perCell)));
-  rows.push(...(await sessionsGroup(ctx, 'callback', sessions.concurrency, sessions.perCell)));
+  rows.push(...(await sessionsGroup(ctx, 'none', sessions.concurrency, sessions.perCell, replies)));
+  rows.push(...(await sessionsGroup(ctx, 'callback', sessions.concurrency, sessions.perCell, replies)));
   ctx.hookServer.delayMs = slowCallback.delayMs;
   try {
-    rows.push(...(await sessionsGroup(ctx, 'slow-callback', [slowCallback.concurrency], slowCallback.sessions)));
+    rows.push(...(await sessionsGroup(ctx, 'slow-callback', [slowCallback.concurrency], slowCallback.sessions, replies)));
   } finally {
     ctx.hookServer.delayMs = 0;
   }

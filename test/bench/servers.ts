@@ -1,7 +1,8 @@
 /**
  * Starts a server under test in its own process on a free 127.0.0.1 port:
  * ours through the real CLI and a generated SRS config, node-media-server
- * through nms-launcher.ts, or the null fan-out baseline. stdout/stderr go to
+ * through nms-launcher.ts, or a null baseline (fan-out, or sessions when
+ * given recorded replies). stdout/stderr go to
  * a log file in the work dir, so a failure can be read afterwards.
  */
 import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
@@ -17,7 +18,8 @@ const START_TIMEOUT_MS = 15_000;
 
 const OUR_CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
 const NMS_LAUNCHER = fileURLToPath(new URL('./nms-launcher.js', import.meta.url));
-const NULL_SERVER = fileURLToPath(new URL('./null-fanout-server.js', import.meta.url));
+const NULL_FANOUT_SERVER = fileURLToPath(new URL('./null-fanout-server.js', import.meta.url));
+const NULL_SESSION_SERVER = fileURLToPath(new URL('./null-session-server.js', import.meta.url));
 
 /** How to start one server. */
 export interface BenchServerOptions {
@@ -25,10 +27,12 @@ export interface BenchServerOptions {
   /** Names the config and log files, e.g. `fanout-500`. */
   readonly label: string;
   readonly workDir: string;
-  /** on_publish/on_play (ours) or notify.url (NMS, which has no blocking callback). */
+  /** on_publish/on_play (ours, null sessions) or notify.url (NMS, which has no blocking callback). */
   readonly hookUrl: string | undefined;
   /** Extra node flags for our server, e.g. `--cpu-prof`. */
   readonly nodeFlags: readonly string[];
+  /** For kind null: the replies file of session-replies.ts makes it the null session server. */
+  readonly sessionReplies?: string | undefined;
 }
 
 /** A started server. */
@@ -71,7 +75,8 @@ function commandFor(options: BenchServerOptions, port: number): string[] {
     mkdirSync(dataDir, { recursive: true });
     return [NMS_LAUNCHER, '--port', String(port), '--data', dataDir, ...(hookUrl === undefined ? [] : ['--notify-url', hookUrl])];
   }
-  return [NULL_SERVER, '--port', String(port)];
+  if (options.sessionReplies === undefined) return [NULL_FANOUT_SERVER, '--port', String(port)];
+  return [...SERVER_NODE_FLAGS, NULL_SESSION_SERVER, '--port', String(port), '--replies', options.sessionReplies, ...(hookUrl === undefined ? [] : ['--hook-url', hookUrl])];
 }
 
 /** Spawns the server and resolves once it accepts connections. */
