@@ -344,11 +344,14 @@ export class RtmpClient {
   private onClose(): void {
     if (this.isClosed) return;
     this.isClosed = true;
-    const error = this.closedError();
-    for (const pending of this.pending.values()) pending.reject(error);
-    this.pending.clear();
-    this.statusWait?.reject(error);
-    this.statusWait = undefined;
+    // Only waiters need the error; most sessions end with none, and an Error costs a stack capture.
+    if (this.pending.size > 0 || this.statusWait !== undefined) {
+      const error = this.closedError();
+      for (const pending of this.pending.values()) pending.reject(error);
+      this.pending.clear();
+      this.statusWait?.reject(error);
+      this.statusWait = undefined;
+    }
     this.resolveClosed(this.closeError);
   }
 }
