@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=2
+#!/usr/bin/env -S node --max-semi-space-size=2 --no-memory-reducer
 import { existsSync, readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { App } from './app.js';
