@@ -6,7 +6,7 @@
  */
 import type { FanoutResult, ServerKind, SessionsResult } from './jobs.js';
 import {
-  cpuMsPerGb, cpuMsPerSession, isFailure, joinMedianMs, loadGenCpuPercent, rssPerPlayerKb, serverCpuPercent,
+  cpuMsPerGb, cpuMsPerSession, isFailure, joinMedianMs, loadGenCpuMsPerSession, loadGenCpuPercent, rssPerPlayerKb, serverCpuPercent,
   sessionsPerSecond, sessionTimes, type BenchResults, type FanoutRow, type Outcome, type SessionsRow,
 } from './results.js';
 
@@ -153,6 +153,7 @@ function sessionsRows(row: SessionsRow, all: readonly SessionsRow[]): TableRow[]
   return [
     metricRow(scenario, { metric: 'sessions/s', value: sessionsPerSecond, ...rateTarget }, row.results),
     metricRow(scenario, { metric: 'server CPU ms/session', value: cpuMsPerSession, ...cpuTarget }, row.results),
+    metricRow(scenario, { metric: 'load generator CPU ms/session', value: loadGenCpuMsPerSession }, row.results),
   ];
 }
 

@@ -96,6 +96,11 @@ export function cpuMsPerSession(r: SessionsResult): number {
   return r.completed === 0 ? Number.NaN : r.serverCpuMs / r.completed;
 }
 
+/** The load generator's CPU per completed session (it speaks the same RTMP, digest handshake included). */
+export function loadGenCpuMsPerSession(r: SessionsResult): number {
+  return r.completed === 0 ? Number.NaN : r.loadGenCpuMs / r.completed;
+}
+
 /** Median and 95th percentile of session times, in ms. */
 export function sessionTimes(r: SessionsResult): { medianMs: number; p95Ms: number } {
   return { medianMs: median(r.sessionMs), p95Ms: quantile(r.sessionMs, 0.95) };
