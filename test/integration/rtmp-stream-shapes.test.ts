@@ -1,7 +1,8 @@
 /**
  * Streams that are not the usual audio+video ffmpeg push: audio-only and
- * video-only streams played by a real ffmpeg and by a late joiner, and dead
- * publishers ended by publish.firstpkt_timeout / normal_timeout.
+ * video-only streams played by a real ffmpeg and by a late joiner, a stream
+ * live for longer than play.queue_length, and dead publishers ended by
+ * publish.firstpkt_timeout / normal_timeout.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -79,6 +80,38 @@ describe('stream shapes and dead publishers', () => {
     // FLV video tag: frame type 1 (key) in the high nibble, AVC NALU (1).
     expect(late.first?.[0]).toBe(0x17);
     expect(late.first?.[1]).toBe(1);
+  });
+
+  it('a joiner of a stream live for longer than queue_length starts on the cached GOP, not the next key frame', async () => {
+    server = await startTestServer('listen 0; vhost __defaultVhost__ { play { mw_latency 50; queue_length 2; } }');
+    const publisher = await RtmpClient.connect(server.url('live/long'));
+    clients.push(publisher);
+    await publisher.publish();
+    // Frame n: 40 ms apart, a key frame every 25 (1 s GOP); its index rides in the payload,
+    // since players see timestamps rebased by time_jitter.
+    const frame = (n: number): Buffer => Buffer.from([n % 25 === 0 ? 0x17 : 0x27, 1, 0, 0, 0, n >> 8, n & 0xff]);
+    const indexOf = (payload: Buffer): number => ((payload[5] as number) << 8) | (payload[6] as number);
+    const watch = async (): Promise<number[]> => {
+      const client = await RtmpClient.connect(server!.url('live/long'));
+      clients.push(client);
+      const frames: number[] = [];
+      client.onMessage = (kind, _timestamp, payload) => {
+        if (kind === 'video' && payload[1] === 1) frames.push(indexOf(payload));
+      };
+      await client.play();
+      return frames;
+    };
+    const early = await watch();
+    // The sequence header keeps timestamp 0 while the stream runs on for 4 s, twice queue_length.
+    publisher.sendMedia('video', 0, Buffer.from([0x17, 0, 0, 0, 0, 1, 0x64, 0, 0x1f]));
+    for (let n = 0; n < 100; n++) publisher.sendMedia('video', n * 40, frame(n));
+    await waitFor('the early player saw the whole 4 s', () => early.includes(99));
+
+    const late = await watch();
+    for (let n = 100; n < 125; n++) publisher.sendMedia('video', n * 40, frame(n));
+    await waitFor('the late joiner got frames', () => late.length >= 25);
+    // The GOP cache holds frames 75-99: the joiner starts there, not at the next key frame (100).
+    expect(late.slice(0, 3)).toEqual([75, 76, 77]);
   });
 
   it('ends a publisher that never sends media (firstpkt_timeout) and one that goes silent (normal_timeout)', async () => {
