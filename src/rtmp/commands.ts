@@ -157,7 +157,11 @@ export function callResult(transactionId: number, value: AmfValue, streamId = 0)
 
 /** `onStatus` with an info object, on the stream chunk stream (SRS `SrsOnStatusCallPacket`). */
 export function onStatus(streamId: number, info: Record<string, AmfValue>): OutgoingMessage {
-  return invoke(ChunkStreamId.OverStream, streamId, 'onStatus', 0, null, object(info));
+  return streamCommand(streamId, encodeAmf0('onStatus', 0, null, object(info)));
+}
+
+function streamCommand(streamId: number, payload: Buffer): OutgoingMessage {
+  return { typeId: MessageType.Amf0Command, timestamp: 0, streamId, csid: ChunkStreamId.OverStream, payload };
 }
 
 /** `onFCPublish` / `onFCUnpublish`: code and description, no level (SRS start_fmle_publish / fmle_unpublish). */
@@ -176,23 +180,32 @@ export function statusInfo(code: string, description: string, details?: string):
   };
 }
 
+/*
+ * The replies every accepted publish and play gets are the same bytes for
+ * every client (the stream id travels in the chunk header), so they are
+ * encoded once.
+ */
+const PUBLISH_START = encodeAmf0('onStatus', 0, null, object(statusInfo(StatusCode.PublishStart, 'Started publishing stream.')));
+const PLAY_RESET = encodeAmf0('onStatus', 0, null, object(statusInfo(StatusCode.PlayReset, 'Playing and resetting stream.', 'stream')));
+const PLAY_START = encodeAmf0('onStatus', 0, null, object(statusInfo(StatusCode.PlayStart, 'Started playing stream.', 'stream')));
+const SAMPLE_ACCESS = encodeAmf0('|RtmpSampleAccess', true, true);
+
+/** onStatus NetStream.Publish.Start (SRS start_fmle_publish / start_flash_publish). */
+export function publishStartStatus(streamId: number): OutgoingMessage {
+  return streamCommand(streamId, PUBLISH_START);
+}
+
 /** `|RtmpSampleAccess(true, true)` data message after Play.Start (SRS `SrsSampleAccessPacket`). */
 export function sampleAccess(streamId: number): OutgoingMessage {
-  return {
-    typeId: MessageType.Amf0Data,
-    timestamp: 0,
-    streamId,
-    csid: ChunkStreamId.OverStream,
-    payload: encodeAmf0('|RtmpSampleAccess', true, true),
-  };
+  return { typeId: MessageType.Amf0Data, timestamp: 0, streamId, csid: ChunkStreamId.OverStream, payload: SAMPLE_ACCESS };
 }
 
 /** StreamBegin, Play.Reset, Play.Start, |RtmpSampleAccess (SRS start_play; NetStream.Data.Start dropped since 6.0.153, #4162). */
 export function playStartMessages(streamId: number): OutgoingMessage[] {
   return [
     { ...userControlMessage(UserControlType.StreamBegin, streamId), csid: ChunkStreamId.ProtocolControl },
-    onStatus(streamId, statusInfo(StatusCode.PlayReset, 'Playing and resetting stream.', 'stream')),
-    onStatus(streamId, statusInfo(StatusCode.PlayStart, 'Started playing stream.', 'stream')),
+    streamCommand(streamId, PLAY_RESET),
+    streamCommand(streamId, PLAY_START),
     sampleAccess(streamId),
   ];
 }

@@ -10,11 +10,12 @@ import {
   onBWDone,
   onStatus,
   playStartMessages,
+  publishStartStatus,
   statusInfo,
   type ConnectInfo,
   type OutgoingMessage,
 } from './commands.js';
-import { ChunkStreamId, MessageType, PeerBandwidthLimit, RtmpSize, StatusCode, UserControlType } from './constants.js';
+import { ChunkStreamId, MessageType, PeerBandwidthLimit, RtmpSize, UserControlType } from './constants.js';
 import { HandshakeAcceptor } from './handshake-acceptor.js';
 import type { RandomSource } from './handshake.js';
 import {
@@ -198,7 +199,7 @@ export class RtmpServerConnection implements MessageSink {
 
   /** onStatus(level status, NetStream.Publish.Start, "Started publishing stream.", clientid). */
   acceptPublish(streamId: number): Buffer {
-    return this.encode(onStatus(streamId, statusInfo(StatusCode.PublishStart, 'Started publishing stream.')));
+    return this.encode(publishStartStatus(streamId));
   }
 
   /** StreamBegin(streamId), onStatus Play.Reset, onStatus Play.Start, |RtmpSampleAccess(true,true) (SRS start_play). */
