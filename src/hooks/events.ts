@@ -27,7 +27,7 @@ export type ClientType = 'fmle-publish' | 'flash-publish' | 'rtmp-play';
 
 export interface SessionEvent {
   readonly type: SessionEventType;
-  /** 1, 2, 3 ... within one session, in emission order. */
+  /** 1, 2, 3 ... within one session, in emission order; a gate's event has the number its notification takes if allowed. */
   readonly seq: number;
   /** Wall clock, ms since epoch. */
   readonly timeMs: number;

@@ -440,7 +440,7 @@ export class RtmpSession {
   }
 
   private async gate(type: 'connect' | 'publish' | 'play'): Promise<GateVerdict> {
-    const event = this.events.build(type, this.bytes());
+    const event = this.events.buildGate(type, this.bytes());
     // Nothing configured to ask (the usual on_connect): no controller, no dispatch.
     if (!this.ctx.hooks.wantsGate(event)) return ALLOW;
     // One gate at a time (the socket is paused while it waits); a controller per
