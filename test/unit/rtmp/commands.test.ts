@@ -12,8 +12,8 @@ function dataOf(payload: Buffer): Record<string, unknown> {
   return { ...(data as AmfEcmaArray).properties };
 }
 
-describe('connectResult: shared bytes around each session id', () => {
-  it('gives every session its own srs_id, whatever its length, after the cache is warm', () => {
+describe('connectResult', () => {
+  it('gives every session its own srs_id, whatever its length', () => {
     const ids = ['cid1', 'x', 'a-much-longer-client-id-0123456789', 'cid1'];
     for (const clientId of ids) {
       const data = dataOf(connectResult({ objectEncoding: 0, serverIp: '10.0.0.1', pid: 42, clientId }).payload);
@@ -33,7 +33,7 @@ describe('connectResult: shared bytes around each session id', () => {
     expect([other['srs_server_ip'], other['srs_pid'], other['srs_id']]).toEqual(['::1', 8, 'c4']);
   });
 
-  it('hands out onBWDone without letting one caller change another', () => {
+  it('hands out onBWDone, encoded once, without letting one caller change another', () => {
     const first = onBWDone();
     first.streamId = 9;
     expect(onBWDone().streamId).toBe(0);
