@@ -2,8 +2,8 @@
  * Starts a server under test in its own process on a free 127.0.0.1 port:
  * ours through the real CLI and a generated SRS config, node-media-server
  * through nms-launcher.ts, or a null baseline (fan-out, or sessions when
- * given recorded replies). stdout/stderr go to
- * a log file in the work dir, so a failure can be read afterwards.
+ * given recorded replies). stdout/stderr go to a log file in the work dir,
+ * so a failure can be read afterwards.
  */
 import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
