@@ -110,12 +110,12 @@ export function connectResult(options: ConnectResultOptions): OutgoingMessage {
   return invoke(ChunkStreamId.OverConnection, 0, '_result', 1, props, info);
 }
 
+const ON_BW_DONE: OutgoingMessage = invoke(ChunkStreamId.OverConnection, 0, 'onBWDone', 0, null);
+
 /** `onBWDone` after the connect `_result` (SRS `SrsOnBWDonePacket`); the same bytes every time. */
 export function onBWDone(): OutgoingMessage {
   return { ...ON_BW_DONE };
 }
-
-const ON_BW_DONE: OutgoingMessage = invoke(ChunkStreamId.OverConnection, 0, 'onBWDone', 0, null);
 
 /**
  * `_result` for a call: releaseStream/FCPublish/FCUnpublish answer `undefined`,
