@@ -4,10 +4,12 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from './log.js';
 import type { Config } from './config/schema.js';
 import { Hub } from './core/hub.js';
-import { randomStatId, randomString } from './core/ids.js';
+import { ConnIdSequence, randomStatId, randomString } from './core/ids.js';
 import type { GateSink, NotifySink } from './hooks/events.js';
 import { createHookSystem, validateHookTargets, type HookSystem } from './hooks/hook-system.js';
-import { RtmpServer, type RtmpServerOptions } from './server/rtmp-server.js';
+import { ClientRegistry } from './session/client-registry.js';
+import type { LifecycleContext } from './session/client.js';
+import { RtmpServer, type RtmpServerOptions } from './server/rtmp/rtmp-server.js';
 
 /** Everything the composition root needs; the CLI and `startServer` build it. */
 export interface AppOptions {
@@ -29,6 +31,8 @@ export interface AppOptions {
 export class App {
   private config: Config;
   readonly hub = new Hub();
+  /** Every live client of every protocol (API, shutdown, kick). */
+  readonly clients = new ClientRegistry();
   readonly hooks: HookSystem;
   readonly rtmp: RtmpServer;
   private rtmpAddresses: AddressInfo[] = [];
@@ -46,10 +50,18 @@ export class App {
       handlers: options.handlers,
       stdout: options.stdout,
     });
-    this.rtmp = new RtmpServer({
+    const lifecycle: LifecycleContext = {
       getConfig: () => this.config,
       hub: this.hub,
       hooks: this.hooks,
+      registry: this.clients,
+      logger: options.logger,
+    };
+    const connIds = new ConnIdSequence();
+    this.rtmp = new RtmpServer({
+      getConfig: () => this.config,
+      lifecycle,
+      connIds,
       logger: options.logger,
       ...options.rtmp,
     });
@@ -109,7 +121,7 @@ export class App {
     this.stopping ??= (async () => {
       // net.Server#close waits for open connections: stop accepting, end the sessions, then wait.
       const listenersClosed = this.rtmp.closeListeners();
-      this.rtmp.closeSessions();
+      this.clients.closeAll('server_shutdown', 'server shutdown');
       await listenersClosed;
       await this.hooks.drain(drainMs);
       await this.hooks.close();

@@ -6,20 +6,26 @@ import { describe, expect, it } from 'vitest';
 /**
  * DESIGN.md "The layering rule", enforced on every import in src/ and research/:
  *
- *   util <- config, rtmp, media <- core <- hooks <- server, http, client <- app <- cli / index
+ *   util <- config, rtmp, media <- core <- hooks <- session <- server, hls, relay, stats, client <- app <- cli / index
  *
  * A file may import its own layer or a strictly lower one; layers of equal
- * rank (config/rtmp/media, server/http/client) are independent of each other.
- * src/errors.ts and src/log.ts sit at the util level. The pure layers do no
- * I/O and keep no timers; core has no sockets or HTTP; hooks never reach into
- * server/ or rtmp/; research/ may use src/, src never uses research/ or test/.
- * Files that do not exist yet are simply not checked.
+ * rank (config/rtmp/media, server/hls/relay/stats/client) are independent of
+ * each other. src/errors.ts and src/log.ts sit at the util level. The pure
+ * layers do no I/O and keep no timers; core and session have no sockets or
+ * HTTP; hooks never reach into server/ or rtmp/; session knows no protocol
+ * (no rtmp/); research/ may use src/, src never uses research/ or test/.
+ * No file in src/ keeps mutable state at its top level (DESIGN.md: state
+ * lives in objects app.ts creates). Files that do not exist yet are simply
+ * not checked.
  */
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Layer name -> rank; a file may import only from its own layer or a lower rank. */
-const RANK = { util: 0, config: 1, rtmp: 1, media: 1, core: 2, hooks: 3, server: 4, http: 4, client: 4, app: 5, entry: 6, research: 7 } as const;
+const RANK = {
+  util: 0, config: 1, rtmp: 1, media: 1, core: 2, hooks: 3, session: 4,
+  server: 5, hls: 5, relay: 5, stats: 5, client: 5, app: 6, entry: 7, research: 8,
+} as const;
 type Layer = keyof typeof RANK | 'test';
 
 /** Modules a pure layer may not touch: sockets, files, processes, HTTP clients, logging, timers. */
@@ -27,6 +33,12 @@ const IO_MODULES = ['net', 'http', 'https', 'http2', 'tls', 'dgram', 'child_proc
 /** Modules core may not touch: it knows nothing of RTMP sockets or HTTP. */
 const NETWORK_MODULES = ['net', 'http', 'https', 'http2', 'tls', 'dgram', 'undici'];
 const TIMER_CALL = /\b(setTimeout|setInterval|setImmediate)\s*\(/;
+/**
+ * Top-level mutable state: a `let`/`var` at column 0, or a top-level const
+ * that is a fresh collection or an empty array/object to be filled later.
+ * Frozen tables and literal constants are fine.
+ */
+const TOP_LEVEL_STATE = /^(?:export\s+)?(?:(?:let|var)\s+\w+|const\s+\w+(?:\s*:[^=\n]+)?\s*=\s*(?:new\s+(?:Map|Set|WeakMap|WeakSet|Array)\b|\[\s*\]|\{\s*\}))/m;
 
 interface SourceFile {
   /** Repository-relative, '/'-separated: `src/rtmp/url.ts`. */
@@ -92,14 +104,19 @@ function checkLayering(files: readonly SourceFile[]): string[] {
           to !== undefined &&
           to !== 'test' &&
           (from === to || RANK[to] < RANK[from]) &&
-          !(from === 'hooks' && (to === 'server' || to === 'rtmp'));
+          !(from === 'hooks' && (to === 'server' || to === 'rtmp')) &&
+          !(from === 'session' && to === 'rtmp');
         if (!allowed) violations.push(`${file.path} imports ${specifier} (layer ${from} may not import layer ${to ?? target})`);
         continue;
       }
       const module = bareModule(specifier);
       if (isPure && IO_MODULES.includes(module)) violations.push(`${file.path} imports ${specifier} (layer ${from} may not import ${module})`);
-      if (from === 'core' && NETWORK_MODULES.includes(module)) violations.push(`${file.path} imports ${specifier} (layer core may not import ${module})`);
+      if ((from === 'core' || from === 'session') && NETWORK_MODULES.includes(module)) {
+        violations.push(`${file.path} imports ${specifier} (layer ${from} may not import ${module})`);
+      }
     }
+    const state = TOP_LEVEL_STATE.exec(codeOnly(file.text));
+    if (state !== null && file.path.startsWith('src/')) violations.push(`${file.path} keeps top-level mutable state: ${state[0].trim()}`);
     if (isPure) {
       const timer = TIMER_CALL.exec(codeOnly(file.text));
       if (timer !== null) violations.push(`${file.path} uses ${timer[1]} (layer ${from} may not use timers)`);
@@ -140,11 +157,14 @@ describe('architecture checker (self-check on fake files)', () => {
       file('src/config/parse.ts', "import {\n  readFileSync,\n  type Stats,\n} from 'node:fs';\nexport * from '../hooks/events.js';\n"),
       file('src/core/stream.ts', "import { request } from 'undici';\nimport type { Config } from '../config/schema.js';\n"),
       file('src/hooks/sink.ts', "import type { RtmpSession } from '../server/rtmp-session.js';\nimport { encode } from '../rtmp/amf0.js';\n"),
-      file('src/server/session.ts', "const api = await import('../http/api.js');\nimport { x } from '../../research/api-server/token.js';\n"),
-      file('src/http/api.ts', "import { y } from '../../test/unit/helpers.js';\nimport { start } from '../app.js';\n"),
+      file('src/server/session.ts', "const api = await import('../hls/segmenter.js');\nimport { x } from '../../research/api-server/token.js';\n"),
+      file('src/hls/segmenter.ts', "import { y } from '../../test/unit/helpers.js';\nimport { start } from '../app.js';\n"),
       file('src/util/bytes.ts', "import { ProtocolError } from '../rtmp/errors.js';\n"),
       file('src/rtmp/other.ts', "const pino = require('pino');\nimport { packet } from '../media/packet.js';\n"),
       file('src/flv/tag.ts', 'export const x = 1;\n'),
+      file('src/session/client.ts', "import { parseTcUrl } from '../rtmp/url.js';\nimport { createServer } from 'node:http';\n"),
+      file('src/core/cache.ts', "export const cache = new Map<string, Buffer>();\n"),
+      file('src/rtmp/digest.ts', "let likelySchema = 1;\n"),
     ]);
     expect(violations).toEqual([
       'src/rtmp/chunk.ts imports ../core/hub.js (layer rtmp may not import layer core)',
@@ -157,13 +177,17 @@ describe('architecture checker (self-check on fake files)', () => {
       'src/hooks/sink.ts imports ../server/rtmp-session.js (layer hooks may not import layer server)',
       'src/hooks/sink.ts imports ../rtmp/amf0.js (layer hooks may not import layer rtmp)',
       'src/server/session.ts imports ../../research/api-server/token.js (layer server may not import layer research)',
-      'src/server/session.ts imports ../http/api.js (layer server may not import layer http)',
-      'src/http/api.ts imports ../../test/unit/helpers.js (layer http may not import layer test)',
-      'src/http/api.ts imports ../app.js (layer http may not import layer app)',
+      'src/server/session.ts imports ../hls/segmenter.js (layer server may not import layer hls)',
+      'src/hls/segmenter.ts imports ../../test/unit/helpers.js (layer hls may not import layer test)',
+      'src/hls/segmenter.ts imports ../app.js (layer hls may not import layer app)',
       'src/util/bytes.ts imports ../rtmp/errors.js (layer util may not import layer rtmp)',
       'src/rtmp/other.ts imports ../media/packet.js (layer rtmp may not import layer media)',
       'src/rtmp/other.ts imports pino (layer rtmp may not import pino)',
       "src/flv/tag.ts is in no layer (add it to DESIGN.md's layering rule and test/arch.test.ts)",
+      'src/session/client.ts imports ../rtmp/url.js (layer session may not import layer rtmp)',
+      'src/session/client.ts imports node:http (layer session may not import http)',
+      'src/core/cache.ts keeps top-level mutable state: export const cache = new Map',
+      'src/rtmp/digest.ts keeps top-level mutable state: let likelySchema',
     ]);
   });
 
@@ -177,7 +201,9 @@ describe('architecture checker (self-check on fake files)', () => {
       file('src/core/stream.ts', "import type { MediaPacket } from '../media/packet.js';\nimport { parseDurationMs } from '../util/duration.js';\nsetTimeout(() => {}, 1);\n"),
       file('src/hooks/webhook.ts', "import { request } from 'undici';\nimport type { Config } from '../config/schema.js';\nimport type { Stream } from '../core/stream.js';\n"),
       file('src/server/rtmp-session.ts', "import { RtmpConnection } from '../rtmp/connection.js';\nimport type { HookSystem } from '../hooks/hook-system.js';\nimport net from 'node:net';\n"),
-      file('src/app.ts', "import { RtmpServer } from './server/rtmp-server.js';\nimport { HttpApi } from './http/api.js';\n"),
+      file('src/app.ts', "import { RtmpServer } from './server/rtmp/rtmp-server.js';\nimport { ClientRegistry } from './session/client-registry.js';\n"),
+      file('src/session/client.ts', "import { Hub } from '../core/hub.js';\nimport type { HookPort } from '../hooks/events.js';\nconst FAILED = Object.freeze({ a: 1 });\n"),
+      file('src/server/http/live.ts', "import { Client } from '../../session/client.js';\nimport { createServer } from 'node:http';\n"),
       file('src/cli.ts', "import { startServer } from './app.js';\n"),
       file('src/index.ts', "export { startServer } from './app.js';\nexport type { HookEvent } from './hooks/events.js';\nexport * from './client/rtmp-client.js';\n"),
       file('research/api-server/server.ts', "import { createServer } from 'node:http';\nimport { ProtocolError } from '../../src/errors.js';\nimport { x } from './token.js';\n"),

@@ -46,6 +46,11 @@ export class Hub {
     this.forgetIfIdle(stream);
   }
 
+  /** The stream of `key`, created waiting when unknown (a player's format needs its wire cache before it joins). */
+  streamOf(key: string, options: StreamOptions): Stream {
+    return this.getOrCreate(key, options);
+  }
+
   get(key: string): Stream | undefined {
     return this.streams.get(key);
   }

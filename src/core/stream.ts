@@ -1,8 +1,9 @@
 import type { MediaPacket } from '../media/packet.js';
 import { FanoutBatch } from './fanout-batch.js';
 import { GopCache } from './gop-cache.js';
+import { WireCache } from './wire-cache.js';
 
-/** What the stream needs from a player (implemented by the RTMP session). */
+/** What the stream needs from a player (core/player.ts for every socket protocol). */
 export interface StreamPlayer {
   /**
    * True while the player takes whole batches: the stream then does not push
@@ -20,6 +21,8 @@ export interface StreamPlayer {
   publisherLeft(): void;
   /** A publisher (re)started: the player resumes (NetStream.Play.PublishNotify). */
   publisherArrived(): void;
+  /** The player left the stream: release what it holds of the stream (its wire channel). */
+  detached?(): void;
 }
 
 /** What the stream needs from its publisher. */
@@ -53,6 +56,8 @@ export class Stream {
   publisher: StreamPublisher | undefined;
   readonly players = new Set<StreamPlayer>();
   readonly counters: StreamCounters = { frames: 0, recvBytes: 0 };
+  /** This stream's packets in every wire format its players use, encoded once each. */
+  readonly wires = new WireCache();
   private metadata: MediaPacket | undefined;
   private videoHeader: MediaPacket | undefined;
   private audioHeader: MediaPacket | undefined;
@@ -71,6 +76,14 @@ export class Stream {
     this.statId = options.statId;
   }
 
+  /** What the publisher sent sequence headers for (an HTTP-FLV header's flags). */
+  get hasAudio(): boolean {
+    return this.audioHeader !== undefined;
+  }
+  get hasVideo(): boolean {
+    return this.videoHeader !== undefined;
+  }
+
   get isActive(): boolean {
     return this.publisher !== undefined;
   }
@@ -84,6 +97,7 @@ export class Stream {
   startPublish(publisher: StreamPublisher, options: StreamOptions): void {
     this.publisher = publisher;
     this.options = options;
+    this.wires.reset();
     for (const player of this.players) player.publisherArrived();
   }
 
@@ -109,6 +123,7 @@ export class Stream {
       else this.audioHeader = packet;
     } else if (this.options.gopCache) this.gop.push(packet);
     if (this.players.size === 0) return;
+    this.wires.observe(packet);
     this.batch.packets.push(packet);
     for (const player of this.players) if (!player.followsBatch) player.push(packet);
     this.scheduleFlush();
@@ -126,7 +141,7 @@ export class Stream {
   }
 
   removePlayer(player: StreamPlayer): void {
-    this.players.delete(player);
+    if (this.players.delete(player)) player.detached?.();
   }
 
   /** Cancels the batch timer (the hub drops an idle stream). */

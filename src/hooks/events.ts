@@ -20,10 +20,17 @@ export type CloseReason =
   | 'error'
   | 'rejected'
   | 'busy'
-  | 'limit';
+  | 'limit'
+  /** The stream's publisher left and this viewer's protocol cannot wait for the next one (HTTP-FLV/TS end, as SRS). */
+  | 'unpublished'
+  /** The RTMP play `duration` argument was reached (SRS stops the play). */
+  | 'duration';
 
-/** SRS `type` of a client in the API: fmle-publish, flash-publish, rtmp-play. */
-export type ClientType = 'fmle-publish' | 'flash-publish' | 'rtmp-play';
+/** SRS `type` of a client in the API (srs_protocol_rtmp_stack.cpp: `flv-play` for HTTP-FLV and HTTP-TS viewers alike). */
+export type ClientType = 'fmle-publish' | 'flash-publish' | 'rtmp-play' | 'flv-play';
+
+/** The wire a client speaks. */
+export type ClientProtocol = 'rtmp' | 'http-flv' | 'http-ts';
 
 export interface SessionEvent {
   readonly type: SessionEventType;
@@ -35,6 +42,7 @@ export interface SessionEvent {
   readonly clientId: string;
   /** Guide-style connection id, `c000001`. */
   readonly connId: string;
+  readonly protocol: ClientProtocol;
   readonly ip: string;
   readonly port: number;
   readonly serverIp: string;

@@ -79,8 +79,9 @@ export class SrsHttpHooksSink implements GateSink, NotifySink {
 
   /** Queues on_close/on_unpublish/on_stop to every URL; returns at once. */
   notify(event: SessionEvent): void {
-    // on_close needs a parsed `connect` (srs-spec §1.6): without a tcUrl, SRS fires nothing.
-    if (event.type === 'close' && event.tcUrl === '') return;
+    // on_close needs a parsed `connect` (srs-spec §1.6): without a tcUrl, SRS fires nothing;
+    // HTTP viewers get on_play/on_stop only, no on_connect/on_close (srs-wave2-spec §1.6).
+    if (event.type === 'close' && (event.tcUrl === '' || event.protocol !== 'rtmp')) return;
     // connect/publish/play reach every notifier too; their call was the gate's.
     const action = SRS_ACTION_BY_EVENT[event.type];
     if (action === undefined || GATED.has(action)) return;

@@ -154,5 +154,5 @@ export function toMediaPacket(kind: MediaKind, timestamp: number, payload: Buffe
   } else {
     isMetadata = isMetadataPayload(payload);
   }
-  return { kind, timestamp, payload, isKeyframe, isSequenceHeader, isMetadata, rtmpWire: undefined };
+  return { kind, timestamp, payload, isKeyframe, isSequenceHeader, isMetadata };
 }

@@ -1,8 +1,8 @@
 /**
  * A protocol-neutral media message as the hub stores and fans it out.
  * `payload` is the FLV tag body (what RTMP carries in audio/video/data
- * messages). Wire encoders cache their output on the packet so a message is
- * encoded once for every player (DESIGN.md "Encode once, fan out many").
+ * messages). Wire encodings are not kept here: the stream's wire cache holds
+ * them, one per format (DESIGN.md "Encode once, fan out many").
  */
 export type MediaKind = 'audio' | 'video' | 'data';
 
@@ -17,6 +17,4 @@ export interface MediaPacket {
   readonly isSequenceHeader: boolean;
   /** `@setDataFrame onMetaData` / `onMetaData`. */
   readonly isMetadata: boolean;
-  /** RTMP chunks of this message, cached by the first player that needs them. */
-  rtmpWire: { readonly chunkSize: number; readonly bytes: Buffer } | undefined;
 }

@@ -68,6 +68,8 @@ export interface ConnectReplyOptions {
   serverIp: string;
   pid: number;
   clientId: string;
+  /** vhost `in_ack_size`: acknowledge every this many received bytes unless the peer set its own window; 0 = keep. */
+  inAckSize?: number;
 }
 
 /** Construction options of {@link RtmpServerConnection}. */
@@ -189,6 +191,8 @@ export class RtmpServerConnection implements MessageSink {
     parts.push(this.writer.encode(setPeerBandwidthMessage(options.peerBandwidth, PeerBandwidthLimit.Dynamic), control));
     parts.push(this.writer.encode(setChunkSizeMessage(chunkSize), control));
     this.writer.setChunkSize(chunkSize);
+    // A window the peer asked for (WindowAckSize before connect) wins over the vhost's.
+    if (options.inAckSize !== undefined && options.inAckSize > 0 && this.ackWindowBytes === 0) this.ackWindowBytes = options.inAckSize;
     parts.push(this.encode(connectResult({ ...options, objectEncoding: this.objectEncoding })));
     parts.push(this.encode(onBWDone()));
     const held = this.held ?? [];

@@ -99,17 +99,6 @@ export function resolveStreamRequest(tcUrl: string, streamName: string): StreamR
   return finish(tcUrl, found, vhost, param, app, name);
 }
 
-/**
- * srs_generate_stream_url: `/app/stream` for `__defaultVhost__`, else
- * `vhost/app/stream`; the stream's extension (from its last '.') is dropped,
- * so `live.flv` and `live.m3u8` are one stream (and `cam.1` is `cam`, as SRS).
- */
-export function generateStreamUrl(vhost: string, app: string, stream: string): string {
-  const dot = stream.lastIndexOf('.');
-  const name = dot === -1 ? stream : stream.slice(0, dot);
-  return `${vhost === DEFAULT_VHOST ? '' : vhost}/${app}/${name}`;
-}
-
 /** Bounds the input, strips whitespace and rewrites `...vhost...` to `?vhost=` (an old FMLE form). */
 function prepareTcUrl(tcUrl: string, streamName: string): string {
   if (tcUrl.length + streamName.length > MAX_URL_CHARS) {

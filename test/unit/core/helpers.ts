@@ -9,7 +9,6 @@ export function packet(kind: MediaKind, timestamp: number, flags: Partial<Pick<M
     isKeyframe: flags.isKeyframe ?? false,
     isSequenceHeader: flags.isSequenceHeader ?? false,
     isMetadata: flags.isMetadata ?? false,
-    rtmpWire: undefined,
   };
 }
 

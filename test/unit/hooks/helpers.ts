@@ -13,6 +13,7 @@ export function makeEvent(overrides: Partial<SessionEvent> = {}): SessionEvent {
     timeMs: 1_700_000_000_123,
     clientId: '3y1tcaw2',
     connId: 'c000001',
+    protocol: 'rtmp',
     ip: '127.0.0.1',
     port: 50123,
     serverIp: '127.0.0.1',

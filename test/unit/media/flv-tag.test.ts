@@ -65,7 +65,7 @@ describe('golden payloads from ffmpeg (libx264 + aac, -f flv)', () => {
 
   it('builds MediaPackets with the same flags', () => {
     const seq = toMediaPacket('video', 0, video[0]!.body);
-    expect(seq).toMatchObject({ kind: 'video', timestamp: 0, isKeyframe: false, isSequenceHeader: true, isMetadata: false, rtmpWire: undefined });
+    expect(seq).toMatchObject({ kind: 'video', timestamp: 0, isKeyframe: false, isSequenceHeader: true, isMetadata: false });
     expect(seq.payload).toBe(video[0]!.body);
     expect(toMediaPacket('video', 40, video[1]!.body)).toMatchObject({ isKeyframe: true, isSequenceHeader: false });
     expect(toMediaPacket('audio', 0, audio[0]!.body)).toMatchObject({ kind: 'audio', isKeyframe: false, isSequenceHeader: true, isMetadata: false });

@@ -4,7 +4,6 @@ import { ProtocolError } from '../../../src/errors.js';
 import {
   DEFAULT_APP,
   MAX_URL_CHARS,
-  generateStreamUrl,
   parseTcUrl,
   resolveStreamRequest,
   type StreamRequest,
@@ -268,19 +267,6 @@ describe('parseTcUrl (connect)', () => {
     expect(() => resolveStreamRequest(tcUrl, 'a'.repeat(MAX_URL_CHARS - tcUrl.length))).not.toThrow();
     expectTcUrlError(() => resolveStreamRequest(tcUrl, 'a'.repeat(MAX_URL_CHARS - tcUrl.length + 1)));
     expectTcUrlError(() => parseTcUrl('rtmp://h/' + 'a'.repeat(MAX_URL_CHARS)));
-  });
-});
-
-describe('generateStreamUrl (srs_generate_stream_url)', () => {
-  it.each<[string, string, string, string]>([
-    ['__defaultVhost__', 'live', 'livestream', '/live/livestream'],
-    ['d.com', 'live', 'livestream', 'd.com/live/livestream'],
-    ['__defaultVhost__', 'live', 'livestream.flv', '/live/livestream'],
-    ['__defaultVhost__', 'live', 'livestream.m3u8', '/live/livestream'],
-    ['d.com', 'live/sub', 'a.b.flv', 'd.com/live/sub/a.b'],
-    ['__defaultVhost__', 'live', '', '/live/'],
-  ])('%s %s %s is %s', (vhost, app, stream, url) => {
-    expect(generateStreamUrl(vhost, app, stream)).toBe(url);
   });
 });
 

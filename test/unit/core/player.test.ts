@@ -1,12 +1,13 @@
-import { describe, expect, it, vi } from 'vitest';
-import type { Socket } from 'node:net';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { FanoutBatch } from '../../../src/core/fanout-batch.js';
+import { Player, type PlayerOptions } from '../../../src/core/player.js';
+import { WireCache } from '../../../src/core/wire-cache.js';
 import type { MediaPacket } from '../../../src/media/packet.js';
-import { RtmpPlayer } from '../../../src/server/rtmp-player.js';
+import { rtmpFormat } from '../../../src/server/rtmp/rtmp-format.js';
 import { WireReader } from '../rtmp/rtmp-test-kit.js';
 import { audio, inter, key } from '../core/helpers.js';
 
-/** The part of a net.Socket RtmpPlayer uses, recording each write call. */
+/** The part of a net.Socket a Player uses, recording each write call. */
 class RecordingSocket {
   readonly writes: Buffer[] = [];
   destroyed = false;
@@ -19,11 +20,16 @@ class RecordingSocket {
   }
 }
 
-function playerOn(socket: RecordingSocket, streamId = 1): RtmpPlayer {
-  return new RtmpPlayer({
-    socket: socket as unknown as Socket,
-    streamId,
-    chunkSize: 128,
+/** One stream's wire cache, shared by the players of a test as a stream shares it. */
+let wires = new WireCache();
+beforeEach(() => {
+  wires = new WireCache();
+});
+
+function playerOn(socket: RecordingSocket, streamId = 1, overrides: Partial<PlayerOptions> = {}): Player {
+  return new Player({
+    sink: socket,
+    channel: wires.acquire(rtmpFormat(128, streamId)),
     queueLengthMs: 10_000,
     maxQueuedPackets: 1000,
     maxWritableBytes: 1 << 20,
@@ -31,6 +37,7 @@ function playerOn(socket: RecordingSocket, streamId = 1): RtmpPlayer {
     onStalled: () => undefined,
     onPublisherLeft: () => undefined,
     onPublisherArrived: () => undefined,
+    ...overrides,
   });
 }
 
@@ -40,7 +47,7 @@ function big(p: MediaPacket): MediaPacket {
 }
 
 /** A window as Stream.publish and its flush fan it out: followers only get the batch. */
-function fanOut(players: RtmpPlayer[], packets: MediaPacket[]): FanoutBatch {
+function fanOut(players: Player[], packets: MediaPacket[]): FanoutBatch {
   const batch = new FanoutBatch();
   for (const packet of packets) {
     batch.packets.push(packet);
@@ -56,7 +63,7 @@ function decoded(socket: RecordingSocket): Array<{ typeId: number; timestamp: nu
   return reader.messages.map((m) => ({ typeId: m.typeId, timestamp: m.timestamp, streamId: m.streamId, length: m.payload.length }));
 }
 
-describe('RtmpPlayer', () => {
+describe('Player (RTMP format)', () => {
   const first = [big(key(0)), big(audio(10)), big(inter(40))];
   const second = [big(inter(80)), big(audio(90))];
   const expected = [
@@ -81,19 +88,24 @@ describe('RtmpPlayer', () => {
     expect(sockets[0]!.writes[3]).toBe(sockets[1]!.writes[3]);
   });
 
-  it('does not follow after a join burst (mid-window) or with a stream id other than SRS`s 1', () => {
+  it('does not follow after a join burst (mid-window)', () => {
     const joined = new RecordingSocket();
     const joiner = playerOn(joined);
     joiner.push(first[0]!);
     joiner.flush();
     expect(joiner.followsBatch).toBe(false);
-    const own = new RecordingSocket();
-    const ownPlayer = playerOn(own, 5);
-    fanOut([ownPlayer], first);
-    fanOut([ownPlayer], second);
-    expect(ownPlayer.followsBatch).toBe(false);
-    expect(own.writes).toHaveLength(5);
-    expect(decoded(own)).toEqual(expected.map((m) => ({ ...m, streamId: 5 })));
+  });
+
+  it('a stream id other than SRS`s 1 is its own format: its own bytes, shared by players of that id', () => {
+    const sockets = [new RecordingSocket(), new RecordingSocket(), new RecordingSocket()];
+    const players = [playerOn(sockets[0]!, 5), playerOn(sockets[1]!, 5), playerOn(sockets[2]!, 1)];
+    fanOut(players, first);
+    fanOut(players, second);
+    expect(decoded(sockets[0]!)).toEqual(expected.map((m) => ({ ...m, streamId: 5 })));
+    expect(decoded(sockets[2]!)).toEqual(expected);
+    expect(sockets[0]!.writes[3]).toBe(sockets[1]!.writes[3]);
+    expect(sockets[0]!.writes[3]).not.toBe(sockets[2]!.writes[3]);
+    expect(wires.encodeCounts()).toEqual(new Map([['rtmp:128:5', 5], ['rtmp:128:1', 5]]));
   });
 
   it('stops following while it filters audio, and follows again from the next window', () => {
@@ -116,18 +128,7 @@ describe('RtmpPlayer', () => {
   it('a follower whose socket backs up queues the window and is dropped if it stays behind', () => {
     const socket = new RecordingSocket();
     let stalled = '';
-    const player = new RtmpPlayer({
-      socket: socket as unknown as Socket,
-      streamId: 1,
-      chunkSize: 128,
-      queueLengthMs: 10_000,
-      maxQueuedPackets: 1000,
-      maxWritableBytes: 1000,
-      stallTimeoutMs: 0,
-      onStalled: (detail) => (stalled = detail),
-      onPublisherLeft: () => undefined,
-      onPublisherArrived: () => undefined,
-    });
+    const player = playerOn(socket, 1, { maxWritableBytes: 1000, stallTimeoutMs: 0, onStalled: (detail) => (stalled = detail) });
     fanOut([player], first);
     expect(player.followsBatch).toBe(true);
     socket.writableLength = 5000;

@@ -1,9 +1,10 @@
-import type { ClientType, CloseReason, SessionEvent, SessionEventType } from '../hooks/events.js';
+import type { ClientProtocol, ClientType, CloseReason, SessionEvent, SessionEventType } from '../hooks/events.js';
 
 /** The facts a session knows about itself, as it learns them. */
 export interface SessionFacts {
   clientId: string;
   connId: string;
+  protocol: ClientProtocol;
   ip: string;
   port: number;
   serverIp: string;
@@ -52,6 +53,7 @@ export class SessionEventBuilder {
       timeMs: Date.now(),
       clientId: f.clientId,
       connId: f.connId,
+      protocol: f.protocol,
       ip: f.ip,
       port: f.port,
       serverIp: f.serverIp,

@@ -1,23 +1,24 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import type { Logger } from '../log.js';
-import type { Config, ListenAddress } from '../config/schema.js';
-import type { RtmpLimits } from '../rtmp/connection.js';
-import { Hub } from '../core/hub.js';
-import { ConnIdSequence, randomClientId } from '../core/ids.js';
-import type { HookPort } from '../hooks/events.js';
+import type { Logger } from '../../log.js';
+import type { Config, ListenAddress } from '../../config/schema.js';
+import type { RtmpLimits } from '../../rtmp/connection.js';
+import type { ConnIdSequence } from '../../core/ids.js';
+import { normalizeIp } from '../../util/ip.js';
+import { Client, type LifecycleContext } from '../../session/client.js';
 import {
   DEFAULT_PLAYER_LIMITS,
   DEFAULT_SESSION_TIMEOUTS,
   RtmpSession,
   type PlayerLimits,
-  type SessionContext,
+  type RtmpSessionContext,
   type SessionTimeouts,
 } from './rtmp-session.js';
 
 export interface RtmpServerOptions {
   getConfig(): Config;
-  hub: Hub;
-  hooks: HookPort;
+  lifecycle: LifecycleContext;
+  /** One sequence per server process: guide connection ids are unique across protocols. */
+  connIds: ConnIdSequence;
   logger: Logger;
   limits?: Partial<RtmpLimits>;
   timeouts?: Partial<SessionTimeouts>;
@@ -25,27 +26,21 @@ export interface RtmpServerOptions {
 }
 
 /**
- * Accepts RTMP connections on every `listen` address, enforces
- * max_connections at accept (SRS drops the fd at once) and owns the live
- * sessions so they can be kicked or shut down.
+ * Accepts RTMP connections on every `listen` address and enforces
+ * max_connections at accept over every client of every protocol (SRS drops
+ * the fd at once). The live clients are the registry's.
  */
 export class RtmpServer {
   private readonly servers: Server[] = [];
-  private readonly sessions = new Map<string, RtmpSession>();
-  private readonly connIds = new ConnIdSequence();
-  private readonly context: SessionContext;
+  private readonly context: RtmpSessionContext;
 
   constructor(private readonly options: RtmpServerOptions) {
     this.context = {
       getConfig: options.getConfig,
-      hub: options.hub,
-      hooks: options.hooks,
-      logger: options.logger,
       limits: options.limits ?? {},
       timeouts: { ...DEFAULT_SESSION_TIMEOUTS, ...options.timeouts },
       playerLimits: { ...DEFAULT_PLAYER_LIMITS, ...options.playerLimits },
       pid: process.pid,
-      onClosed: (session) => this.sessions.delete(session.clientId),
     };
   }
 
@@ -68,41 +63,36 @@ export class RtmpServer {
     return bound;
   }
 
-  /** Live sessions (for the API, shutdown and kick). */
-  list(): IterableIterator<RtmpSession> {
-    return this.sessions.values();
-  }
-
-  /** Ends one session by client id (SRS DELETE /api/v1/clients/<id>); false when unknown. */
-  kick(clientId: string): boolean {
-    const session = this.sessions.get(clientId);
-    if (session === undefined) return false;
-    session.close('kicked', 'kicked by operator');
-    return true;
-  }
-
   /** Stops accepting. */
   async closeListeners(): Promise<void> {
     const servers = this.servers.splice(0);
     await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
   }
 
-  /** Ends every session with `server_shutdown` (each emits its close event). */
-  closeSessions(): void {
-    for (const session of [...this.sessions.values()]) session.close('server_shutdown', 'server shutdown');
-  }
-
   private readonly onConnection = (socket: Socket): void => {
+    const { lifecycle } = this.options;
     const max = this.options.getConfig().maxConnections;
-    if (this.sessions.size >= max) {
+    if (lifecycle.registry.size >= max) {
       this.options.logger.warn({ ip: socket.remoteAddress, max }, 'drop connection: max_connections reached');
       socket.destroy();
       return;
     }
-    let clientId = randomClientId();
-    while (this.sessions.has(clientId)) clientId = randomClientId();
-    const session = new RtmpSession(socket, this.context, { clientId, connId: this.connIds.take() });
-    this.sessions.set(clientId, session);
+    let session: RtmpSession | undefined;
+    const client = new Client(
+      lifecycle,
+      {
+        protocol: 'rtmp',
+        connId: this.options.connIds.take(),
+        ip: normalizeIp(socket.remoteAddress ?? ''),
+        port: socket.remotePort ?? 0,
+        serverIp: normalizeIp(socket.localAddress ?? ''),
+        serverPort: socket.localPort ?? 0,
+        bytes: () => session?.bytes() ?? { sendBytes: 0, recvBytes: 0 },
+        closeWire: (reason, detail) => session?.closeWire(reason, detail),
+      },
+      lifecycle.registry.newId(),
+    );
+    session = new RtmpSession(socket, this.context, client);
     session.start();
   };
 }

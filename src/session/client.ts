@@ -1,0 +1,345 @@
+import type { Logger } from '../log.js';
+import { findVhost, type Config, type VhostConfig } from '../config/schema.js';
+import { Hub } from '../core/hub.js';
+import type { Stream, StreamOptions, StreamPlayer } from '../core/stream.js';
+import { checkSecurity } from '../core/security.js';
+import { randomStatId } from '../core/ids.js';
+import { ALLOW, type ClientProtocol, type ClientType, type CloseReason, type GateVerdict, type HookPort, type SessionEventType } from '../hooks/events.js';
+import type { MediaPacket } from '../media/packet.js';
+import type { ClientRegistry, RegisteredClient } from './client-registry.js';
+import { checkRefer } from './refer.js';
+import type { Refusal } from './refusal.js';
+import { SessionEventBuilder, type SessionFacts } from './session-event.js';
+import { SessionLog } from './session-log.js';
+import { generateStreamUrl } from './stream-url.js';
+
+/** The services every client's lifecycle uses; app.ts builds one. */
+export interface LifecycleContext {
+  getConfig(): Config;
+  readonly hub: Hub;
+  readonly hooks: HookPort;
+  readonly registry: ClientRegistry;
+  readonly logger: Logger;
+}
+
+/** What an adapter knows of its client when it opens it. */
+export interface ClientSpec {
+  readonly protocol: ClientProtocol;
+  readonly connId: string;
+  readonly ip: string;
+  readonly port: number;
+  readonly serverIp: string;
+  readonly serverPort: number;
+  /** Bytes on the client's wire, as SRS counts them. */
+  bytes(): { sendBytes: number; recvBytes: number };
+  /** Tears the wire down (socket, response); the lifecycle has already ended. */
+  closeWire(reason: CloseReason, detail: string): void;
+}
+
+/** The stream a client names: already split by the protocol (RTMP tcUrl + name, HTTP path + query). */
+export interface StreamRequest {
+  /** The host or `?vhost=` the client asked for, before resolution to a config vhost. */
+  readonly vhost: string;
+  readonly app: string;
+  readonly stream: string;
+  /** `?token=...`, '' when none. */
+  readonly param: string;
+  /** RTMP: the connect tcUrl; HTTP: `rtmp://<resolved vhost>/<app>` as SRS fills it (srs-wave2-spec §1.3). Absent: keep what connect set. */
+  readonly tcUrl?: string;
+  readonly pageUrl?: string;
+}
+
+export interface PublishIntent {
+  readonly kind: 'publish';
+  readonly clientType: ClientType;
+  /** live | record | append */
+  readonly publishType: string;
+  /** The stream is claimed: answer the client (NetStream.Publish.Start) before the publish event. */
+  started(lease: Lease): void;
+}
+
+export interface PlayIntent {
+  readonly kind: 'play';
+  readonly clientType: ClientType;
+  /**
+   * Every gate passed: answer the client (NetStream.Play.Start, the HTTP
+   * head) and return the player; it joins the stream right after.
+   */
+  createPlayer(stream: Stream, vhost: VhostConfig): LeasePlayer;
+}
+
+/** A player as a lease holds it: it joins the stream and reports what it sent. */
+export interface LeasePlayer extends StreamPlayer {
+  readonly sentPackets: number;
+  readonly dropped: number;
+}
+
+export type Intent = PublishIntent | PlayIntent;
+
+export type Admission = { readonly ok: true; readonly lease: Lease } | { readonly ok: false; readonly refusal: Refusal };
+
+/**
+ * An admitted publish or play: holds the stream until `end`, which releases
+ * it and emits unpublish/stop exactly once.
+ */
+export class Lease {
+  private ended = false;
+
+  constructor(
+    readonly kind: 'publish' | 'play',
+    readonly stream: Stream,
+    readonly vhost: VhostConfig,
+    private readonly player: LeasePlayer | undefined,
+    private readonly release: (lease: Lease) => void,
+  ) {}
+
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
+  /** The publisher's media: into the stream (a play lease ignores it). */
+  publish(packet: MediaPacket): void {
+    if (this.kind === 'publish' && !this.ended) this.stream.publish(packet);
+  }
+
+  /** The player this lease attached (play leases). */
+  get attachedPlayer(): LeasePlayer | undefined {
+    return this.player;
+  }
+
+  /** Leaves the stream; false when already ended. */
+  end(): boolean {
+    if (this.ended) return false;
+    this.ended = true;
+    this.release(this);
+    return true;
+  }
+}
+
+/**
+ * One client's lifecycle, the same for every protocol (DESIGN.md "One
+ * lifecycle for every client"): accept, then for each publish or play
+ * resolve vhost/app/stream/param, refer and security, the busy check, the
+ * gates (on_connect once per client, then on_publish or on_play), a check
+ * after every await that the client is still there, attach to the stream;
+ * unpublish/stop when a lease ends; close once, with a reason. Events go to
+ * the hook port exactly once each, numbered in order.
+ */
+export class Client implements RegisteredClient {
+  readonly facts: SessionFacts;
+  readonly startedAtMs = Date.now();
+  readonly log: SessionLog;
+  private readonly events: SessionEventBuilder;
+  private accepted = false;
+  private closed = false;
+  /** on_connect passed (SRS fires it once per connection). */
+  private connected = false;
+  private lease: Lease | undefined;
+  /** Cancels the gate in flight when the client ends; only exists while a gate waits. */
+  private gateAbort: AbortController | undefined;
+  private readonly publisherRef: { clientId: string };
+
+  constructor(
+    private readonly ctx: LifecycleContext,
+    private readonly spec: ClientSpec,
+    id: string,
+  ) {
+    this.facts = {
+      clientId: id,
+      connId: spec.connId,
+      protocol: spec.protocol,
+      ip: spec.ip,
+      port: spec.port,
+      serverIp: spec.serverIp,
+      serverPort: spec.serverPort,
+      vhost: '',
+      app: '',
+      stream: '',
+      param: '',
+      tcUrl: '',
+      pageUrl: '',
+      streamUrl: '',
+      streamId: '',
+      publishType: '',
+      clientType: undefined,
+    };
+    this.publisherRef = { clientId: id };
+    this.events = new SessionEventBuilder(this.facts);
+    this.log = new SessionLog(ctx.logger, { cid: id, conn: spec.connId, ip: spec.ip, proto: spec.protocol });
+    ctx.registry.add(this);
+  }
+
+  get id(): string {
+    return this.facts.clientId;
+  }
+
+  get protocol(): ClientProtocol {
+    return this.facts.protocol;
+  }
+
+  get type(): ClientType | undefined {
+    return this.facts.clientType;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** The publish or play in force. */
+  get current(): Lease | undefined {
+    return this.lease;
+  }
+
+  bytes(): { sendBytes: number; recvBytes: number } {
+    return this.spec.bytes();
+  }
+
+  /** The client got past its protocol's hello (RTMP handshake, an HTTP request): emits accept. */
+  accept(): void {
+    if (this.accepted || this.closed) return;
+    this.accepted = true;
+    this.emit('accept');
+  }
+
+  /** RTMP connect: what the client said about itself before naming a stream. */
+  setConnectInfo(info: { vhost: string; app: string; param: string; tcUrl: string; pageUrl: string }): void {
+    Object.assign(this.facts, info);
+    this.rebindLog();
+  }
+
+  /** Admits a publish or a play; a refusal is data the adapter maps to its wire. */
+  async admit(intent: Intent, request: StreamRequest): Promise<Admission> {
+    const failed = intent.kind;
+    if (this.lease !== undefined) return refused('active', 'already publishing or playing', 'rejected');
+    const vhost = findVhost(this.ctx.getConfig(), request.vhost);
+    if (vhost === undefined) return refused('vhost_not_found', `vhost ${request.vhost} not found`, 'rejected');
+    if (!vhost.enabled) return refused('vhost_disabled', `vhost ${request.vhost} disabled`, 'rejected');
+    Object.assign(this.facts, {
+      vhost: vhost.name,
+      app: request.app,
+      stream: request.stream,
+      param: request.param,
+      streamUrl: generateStreamUrl(vhost.name, request.app, request.stream),
+    });
+    if (request.tcUrl !== undefined) this.facts.tcUrl = request.tcUrl;
+    if (request.pageUrl !== undefined) this.facts.pageUrl = request.pageUrl;
+    this.rebindLog();
+    // RTMP connects once and may publish or play again: on_connect is the connection's, as SRS.
+    if (!this.connected && this.protocol === 'rtmp') {
+      const connectVerdict = await this.gate('connect');
+      if (this.closed) return refused('closed', 'client closed', 'client_close');
+      if (!connectVerdict.allow) return refused('connect_denied', connectVerdict.reason, 'rejected');
+      this.connected = true;
+      this.emit('connect');
+    }
+    if (request.stream === '') return refused('empty_stream', 'empty stream name', 'rejected');
+    this.facts.clientType = intent.clientType;
+    if (intent.kind === 'publish') this.facts.publishType = intent.publishType;
+    const referDenied = checkRefer(vhost.refer, failed, this.facts.pageUrl);
+    if (referDenied !== undefined) return refused('refer', referDenied, 'rejected');
+    const denied = checkSecurity(vhost.security, failed, this.facts.ip);
+    if (denied !== undefined) return refused('security', denied, 'rejected');
+    const key = Hub.keyOf(vhost.name, this.facts.app, this.facts.stream);
+    const { hub } = this.ctx;
+    // Deliberate difference from SRS: a busy stream is refused before on_publish is called.
+    if (intent.kind === 'publish' && hub.isBusy(key)) return busy(this.facts.streamUrl);
+    this.facts.streamId = hub.get(key)?.statId ?? randomStatId();
+    const verdict = await this.gate(intent.kind);
+    if (this.closed) return refused('closed', 'client closed', 'client_close');
+    if (!verdict.allow) return refused('denied', verdict.reason, 'rejected');
+    const options = streamOptions(vhost, this.facts.streamId);
+    if (intent.kind === 'publish') {
+      const acquired = hub.acquirePublish(key, this.publisherRef, options);
+      if (!acquired.ok) return busy(this.facts.streamUrl);
+      const lease = new Lease('publish', acquired.stream, vhost, undefined, this.releasePublish);
+      this.lease = lease;
+      intent.started(lease);
+      this.emit('publish');
+      this.log.info({ type: intent.publishType, clientType: intent.clientType }, 'publish start');
+      return { ok: true, lease };
+    }
+    const stream = hub.streamOf(key, options);
+    const player = intent.createPlayer(stream, vhost);
+    const lease = new Lease('play', stream, vhost, player, this.releasePlay);
+    this.lease = lease;
+    hub.addPlayer(key, player, options);
+    this.emit('play');
+    this.log.info({ live: stream.isActive }, 'play start');
+    return { ok: true, lease };
+  }
+
+  /** Ends the publish or play in force (unpublish/stop); the client stays. False when there was none. */
+  endLease(): boolean {
+    return this.lease?.end() ?? false;
+  }
+
+  /**
+   * Ends the client: the gate in flight is cancelled, the lease ends
+   * (unpublish/stop), close is emitted once (for an accepted client) and the
+   * wire is torn down. Idempotent.
+   */
+  close(reason: CloseReason, detail: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.gateAbort?.abort();
+    this.lease?.end();
+    this.ctx.registry.remove(this);
+    this.spec.closeWire(reason, detail);
+    if (this.accepted) this.emit('close', reason, detail);
+  }
+
+  private readonly releasePublish = (lease: Lease): void => {
+    if (this.lease === lease) this.lease = undefined;
+    this.ctx.hub.releasePublish(lease.stream, this.publisherRef);
+    this.emit('unpublish');
+    this.log.info({ frames: lease.stream.counters.frames }, 'publish stop');
+  };
+
+  private readonly releasePlay = (lease: Lease): void => {
+    if (this.lease === lease) this.lease = undefined;
+    const player = lease.attachedPlayer;
+    if (player !== undefined) this.ctx.hub.removePlayer(lease.stream, player);
+    this.emit('stop');
+    this.log.info({ sent: player?.sentPackets ?? 0, dropped: player?.dropped ?? 0 }, 'play stop');
+  };
+
+  private async gate(type: 'connect' | 'publish' | 'play'): Promise<GateVerdict> {
+    const event = this.events.buildGate(type, this.bytes());
+    // Nothing configured to ask (the usual on_connect): no controller, no dispatch.
+    if (!this.ctx.hooks.wantsGate(event)) return ALLOW;
+    // One gate at a time; a controller per client that never aborts would still cost a DOMException at close.
+    const controller = new AbortController();
+    this.gateAbort = controller;
+    try {
+      return await this.ctx.hooks.gate(event, controller.signal);
+    } finally {
+      if (this.gateAbort === controller) this.gateAbort = undefined;
+    }
+  }
+
+  private emit(type: SessionEventType, reason?: CloseReason, detail?: string): void {
+    this.ctx.hooks.notify(this.events.build(type, this.bytes(), reason, detail));
+  }
+
+  private rebindLog(): void {
+    const f = this.facts;
+    this.log.rebind({ cid: f.clientId, conn: f.connId, ip: f.ip, proto: f.protocol, vhost: f.vhost, app: f.app, ...(f.stream === '' ? {} : { stream: f.stream }) });
+  }
+}
+
+function refused(code: Refusal['code'], description: string, reason: CloseReason): Admission {
+  return { ok: false, refusal: { code, description, reason } };
+}
+
+function busy(streamUrl: string): Admission {
+  return refused('busy', `stream ${streamUrl} is busy`, 'busy');
+}
+
+function streamOptions(vhost: VhostConfig, statId: string): StreamOptions {
+  return {
+    gopCache: vhost.play.gopCache,
+    gopCacheMaxFrames: vhost.play.gopCacheMaxFrames,
+    batchWindowMs: vhost.minLatency ? 0 : vhost.play.mwLatencyMs,
+    statId,
+  };
+}
