@@ -10,6 +10,7 @@ import { createHookSystem, validateHookTargets, type HookSystem } from './hooks/
 import { ClientRegistry } from './session/client-registry.js';
 import type { LifecycleContext } from './session/client.js';
 import { RtmpServer, type RtmpServerOptions } from './server/rtmp/rtmp-server.js';
+import { HttpServer, type HttpServerOptions } from './server/http/http-server.js';
 
 /** Everything the composition root needs; the CLI and `startServer` build it. */
 export interface AppOptions {
@@ -23,6 +24,8 @@ export interface AppOptions {
   stdout?: NodeJS.WritableStream;
   /** Tests shorten protocol timeouts and bounds. */
   rtmp?: Pick<RtmpServerOptions, 'limits' | 'timeouts' | 'playerLimits'>;
+  /** Tests shorten the HTTP server's bounds. */
+  http?: Pick<HttpServerOptions, 'limits' | 'playerLimits'>;
   /** Whether to write the pid file named by the config (the CLI does; embedders usually not). */
   writePidFile?: boolean;
 }
@@ -35,7 +38,9 @@ export class App {
   readonly clients = new ClientRegistry();
   readonly hooks: HookSystem;
   readonly rtmp: RtmpServer;
+  readonly http: HttpServer;
   private rtmpAddresses: AddressInfo[] = [];
+  private boundHttpAddresses: AddressInfo[] = [];
   private stopping: Promise<void> | undefined;
 
   constructor(private readonly options: AppOptions) {
@@ -65,6 +70,7 @@ export class App {
       logger: options.logger,
       ...options.rtmp,
     });
+    this.http = new HttpServer({ getConfig: () => this.config, lifecycle, connIds, logger: options.logger, ...options.http });
   }
 
   /** The config in force (swapped by reload). */
@@ -77,14 +83,19 @@ export class App {
     return this.rtmpAddresses;
   }
 
+  /** The http_server addresses actually bound; empty when http_server is off. */
+  get httpAddresses(): readonly AddressInfo[] {
+    return this.boundHttpAddresses;
+  }
+
   async start(): Promise<void> {
     const { logger } = this.options;
     if (this.config.daemon) logger.info('daemon on is accepted but ignored: srs-ts stays in the foreground');
     if (this.config.httpApi.enabled) logger.warn({ listen: this.config.httpApi.listen }, 'http_api not implemented yet, ignored');
-    if (this.config.httpServer.enabled) logger.warn({ listen: this.config.httpServer.listen }, 'http_server not implemented yet, ignored');
     this.rtmpAddresses = await this.rtmp.listen(this.config.listen);
+    if (this.config.httpServer.enabled) this.boundHttpAddresses = await this.http.listen(this.config.httpServer.listen);
     if (this.options.writePidFile === true) writePidFile(this.config.pid, logger);
-    logger.info({ rtmp: this.rtmpAddresses.map((a) => `${a.address}:${a.port}`) }, 'server ready');
+    logger.info({ rtmp: this.rtmpAddresses.map(addressText), http: this.boundHttpAddresses.map(addressText) }, 'server ready');
   }
 
   /**
@@ -103,6 +114,9 @@ export class App {
       if (JSON.stringify(next.listen) !== JSON.stringify(this.config.listen)) {
         logger.warn({ listen: next.listen }, 'listen changed: takes effect after a restart');
       }
+      if (JSON.stringify(next.httpServer.listen) !== JSON.stringify(this.config.httpServer.listen) || next.httpServer.enabled !== this.config.httpServer.enabled) {
+        logger.warn({ listen: next.httpServer.listen, enabled: next.httpServer.enabled }, 'http_server listen changed: takes effect after a restart');
+      }
       this.config = next;
       logger.info({ file: next.file, vhosts: [...next.vhosts.keys()] }, 'config reloaded');
       return true;
@@ -120,7 +134,7 @@ export class App {
   stop(drainMs = 5_000): Promise<void> {
     this.stopping ??= (async () => {
       // net.Server#close waits for open connections: stop accepting, end the sessions, then wait.
-      const listenersClosed = this.rtmp.closeListeners();
+      const listenersClosed = Promise.all([this.rtmp.closeListeners(), this.http.closeListeners()]);
       this.clients.closeAll('server_shutdown', 'server shutdown');
       await listenersClosed;
       await this.hooks.drain(drainMs);
@@ -163,4 +177,8 @@ function writePidFile(path: string, logger: Logger): void {
   } catch (error) {
     logger.warn({ file: path, err: error instanceof Error ? error.message : String(error) }, 'cannot write pid file');
   }
+}
+
+function addressText(address: AddressInfo): string {
+  return `${address.address}:${address.port}`;
 }

@@ -24,6 +24,7 @@ export interface StartServerOptions {
   handlers?: AppOptions['handlers'];
   stdout?: AppOptions['stdout'];
   rtmp?: AppOptions['rtmp'];
+  http?: AppOptions['http'];
   /** Environment for SRS_* overrides; default: none (embedding should be explicit). */
   env?: NodeJS.ProcessEnv;
 }
@@ -45,6 +46,7 @@ export async function startServer(options: StartServerOptions): Promise<App> {
     handlers: options.handlers,
     stdout: options.stdout,
     rtmp: options.rtmp,
+    http: options.http,
   });
   await app.start();
   return app;

@@ -13,6 +13,14 @@ export interface PlayerSink {
   uncork(): void;
 }
 
+/** Per-player send bounds the server sets (the queue length in time comes from play.queue_length). */
+export interface PlayerLimits {
+  readonly maxQueuedPackets: number;
+  readonly maxWritableBytes: number;
+}
+
+export const DEFAULT_PLAYER_LIMITS: PlayerLimits = Object.freeze({ maxQueuedPackets: 8192, maxWritableBytes: 2 * 1024 * 1024 });
+
 /** The bounds every socket player shares, whatever its protocol. */
 export interface PlayerPolicy {
   /** play.queue_length in ms: more queued media than this cuts to the next key frame. */

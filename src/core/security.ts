@@ -9,13 +9,14 @@ import type { SecurityConfig } from '../config/schema.js';
 export function checkSecurity(security: SecurityConfig, method: 'publish' | 'play', ip: string): string | undefined {
   if (!security.enabled) return undefined;
   const rules = security.rules.filter((rule) => rule.method === method);
-  if (rules.some((rule) => rule.action === 'deny' && matches(rule.target, ip))) return `security: ${method} denied for ${ip}`;
-  if (rules.some((rule) => rule.action === 'allow' && matches(rule.target, ip))) return undefined;
+  if (rules.some((rule) => rule.action === 'deny' && ipMatches(rule.target, ip))) return `security: ${method} denied for ${ip}`;
+  if (rules.some((rule) => rule.action === 'allow' && ipMatches(rule.target, ip))) return undefined;
   if (rules.length === 0 || rules.some((rule) => rule.action === 'allow')) return `security: ${method} not allowed for ${ip}`;
   return undefined;
 }
 
-function matches(target: string, ip: string): boolean {
+/** True when `ip` is `target`: `all`, an exact IP, or an IPv4 CIDR. */
+export function ipMatches(target: string, ip: string): boolean {
   if (target === 'all') return true;
   const bare = ip.startsWith('::ffff:') ? ip.slice(7) : ip;
   if (!target.includes('/')) return target === ip || target === bare;

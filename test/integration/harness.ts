@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, get as httpGet, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { createRequire } from 'node:module';
@@ -10,6 +10,8 @@ import type { App } from '../../src/app.js';
 const require = createRequire(import.meta.url);
 /** The ffmpeg binary shipped as a devDependency: a fresh machine needs nothing else. */
 export const FFMPEG: string = (require('@ffmpeg-installer/ffmpeg') as { path: string }).path;
+/** The ffprobe binary shipped as a devDependency. */
+export const FFPROBE: string = (require('@ffprobe-installer/ffprobe') as { path: string }).path;
 
 /** Waits for `predicate` to hold, polling; fails with `what` after `timeoutMs`. */
 export async function waitFor<T>(what: string, predicate: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {
@@ -31,8 +33,12 @@ export interface LogLine {
 export interface TestServer {
   app: App;
   port: number;
+  /** The first http_server port (0 when http_server is off). */
+  httpPort: number;
   logs: LogLine[];
   url(path: string): string;
+  /** `http://127.0.0.1:<http port>/<path>`. */
+  httpUrl(path: string): string;
   stop(): Promise<void>;
 }
 
@@ -48,11 +54,14 @@ export async function startTestServer(configText: string, options: Omit<StartSer
   const logger = pino({ level: 'debug' }, sink);
   const app = await startServer({ ...options, configText, logger });
   const port = app.addresses[0]?.port ?? 0;
+  const httpPort = app.httpAddresses[0]?.port ?? 0;
   return {
     app,
     port,
+    httpPort,
     logs,
     url: (path) => `rtmp://127.0.0.1:${port}/${path}`,
+    httpUrl: (path) => `http://127.0.0.1:${httpPort}/${path}`,
     stop: () => app.stop(2_000),
   };
 }
@@ -138,5 +147,47 @@ export async function startCallbackServer(
         server.closeAllConnections();
         server.close(() => resolve());
       }),
+  };
+}
+
+export interface HttpViewer {
+  /** Resolves with the status line's code once the head arrived (or a failure). */
+  head: Promise<{ status: number; headers: Record<string, string | string[] | undefined> }>;
+  /** Every body byte so far. */
+  body(): Buffer;
+  /** Resolves when the response ended or the socket closed; `complete` is false when it was cut. */
+  done: Promise<{ complete: boolean }>;
+  /** Drops the connection (a viewer leaving mid-stream). */
+  close(): void;
+}
+
+/** An HTTP viewer on node:http (no redirects, no decompression): what a player gets, byte for byte. */
+export function httpViewer(url: string, headers: Record<string, string> = {}): HttpViewer {
+  const chunks: Buffer[] = [];
+  let resolveHead!: (value: { status: number; headers: Record<string, string | string[] | undefined> }) => void;
+  let rejectHead!: (error: Error) => void;
+  const head = new Promise<{ status: number; headers: Record<string, string | string[] | undefined> }>((resolve, reject) => {
+    resolveHead = resolve;
+    rejectHead = reject;
+  });
+  head.catch(() => undefined);
+  let resolveDone!: (value: { complete: boolean }) => void;
+  const done = new Promise<{ complete: boolean }>((resolve) => (resolveDone = resolve));
+  const request = httpGet(url, { headers, agent: false }, (res) => {
+    resolveHead({ status: res.statusCode ?? 0, headers: res.headers });
+    res.on('data', (chunk: Buffer) => chunks.push(chunk));
+    res.on('end', () => resolveDone({ complete: res.complete }));
+    res.on('error', () => resolveDone({ complete: false }));
+    res.on('close', () => resolveDone({ complete: res.complete }));
+  });
+  request.on('error', (error) => {
+    rejectHead(error);
+    resolveDone({ complete: false });
+  });
+  return {
+    head,
+    body: () => Buffer.concat(chunks),
+    done,
+    close: () => request.destroy(),
   };
 }

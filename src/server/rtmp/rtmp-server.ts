@@ -5,14 +5,8 @@ import type { RtmpLimits } from '../../rtmp/connection.js';
 import type { ConnIdSequence } from '../../core/ids.js';
 import { normalizeIp } from '../../util/ip.js';
 import { Client, type LifecycleContext } from '../../session/client.js';
-import {
-  DEFAULT_PLAYER_LIMITS,
-  DEFAULT_SESSION_TIMEOUTS,
-  RtmpSession,
-  type PlayerLimits,
-  type RtmpSessionContext,
-  type SessionTimeouts,
-} from './rtmp-session.js';
+import { DEFAULT_PLAYER_LIMITS, type PlayerLimits } from '../../core/player.js';
+import { DEFAULT_SESSION_TIMEOUTS, RtmpSession, type RtmpSessionContext, type SessionTimeouts } from './rtmp-session.js';
 
 export interface RtmpServerOptions {
   getConfig(): Config;

@@ -4,7 +4,7 @@ import { findVhost, type Config } from '../../config/schema.js';
 import { RtmpServerConnection, type RtmpEvent, type RtmpLimits } from '../../rtmp/connection.js';
 import { parseTcUrl, resolveStreamRequest } from '../../rtmp/url.js';
 import { toMediaPacket } from '../../media/flv-tag.js';
-import { Player, type PlayerPolicy } from '../../core/player.js';
+import { Player, type PlayerLimits, type PlayerPolicy } from '../../core/player.js';
 import type { Stream } from '../../core/stream.js';
 import type { VhostConfig } from '../../config/schema.js';
 import type { CloseReason } from '../../hooks/events.js';
@@ -31,14 +31,6 @@ export const DEFAULT_SESSION_TIMEOUTS: SessionTimeouts = {
   republishMs: 180_000,
   lingerMs: 2_000,
 };
-
-/** Per-player send bounds (the queue length in time comes from play.queue_length). */
-export interface PlayerLimits {
-  maxQueuedPackets: number;
-  maxWritableBytes: number;
-}
-
-export const DEFAULT_PLAYER_LIMITS: PlayerLimits = { maxQueuedPackets: 8192, maxWritableBytes: 2 * 1024 * 1024 };
 
 /** What an RTMP session needs from its server: the narrow port it depends on. */
 export interface RtmpSessionContext {

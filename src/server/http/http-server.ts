@@ -1,0 +1,201 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Logger } from '../../log.js';
+import type { Config, ListenAddress } from '../../config/schema.js';
+import type { ConnIdSequence } from '../../core/ids.js';
+import { Client, type LifecycleContext } from '../../session/client.js';
+import { normalizeIp } from '../../util/ip.js';
+import { DEFAULT_PLAYER_LIMITS, type PlayerLimits } from '../../core/player.js';
+import { clientIp } from './client-ip.js';
+import { crossdomainHeaders } from './cors.js';
+import { LiveViewer } from './live-viewer.js';
+import { StaticFiles } from './static-files.js';
+import { matchStreamMount, requestedHost } from './stream-mount.js';
+
+/** Explicit bounds of the HTTP server (srs-wave2-spec §1.2: SRS reads headers for at most 15 s). */
+export interface HttpLimits {
+  /** Largest request head (request line + headers); more is answered 431 by Node. */
+  maxHeaderBytes: number;
+  /** From connect until the request head is complete (slowloris). */
+  headersTimeoutMs: number;
+  /** An idle keep-alive connection between requests. */
+  keepAliveTimeoutMs: number;
+  /** Open sockets on one HTTP listener; more are dropped at accept. */
+  maxSockets: number;
+  /** Requests served on one keep-alive connection. */
+  maxRequestsPerSocket: number;
+}
+
+export const DEFAULT_HTTP_LIMITS: HttpLimits = {
+  maxHeaderBytes: 16 * 1024,
+  headersTimeoutMs: 15_000,
+  keepAliveTimeoutMs: 15_000,
+  maxSockets: 1_000,
+  maxRequestsPerSocket: 100,
+};
+
+export interface HttpServerOptions {
+  getConfig(): Config;
+  lifecycle: LifecycleContext;
+  connIds: ConnIdSequence;
+  logger: Logger;
+  limits?: Partial<HttpLimits>;
+  playerLimits?: Partial<PlayerLimits>;
+}
+
+/**
+ * SRS `http_server`: on every listen address, live streams through each
+ * vhost's `http_remux` mount (HTTP-FLV, HTTP-TS) and files from `dir`
+ * otherwise (srs-wave2-spec §1.2-1.7). Every live viewer is a client of the
+ * one lifecycle; files and refusals are plain responses.
+ */
+export class HttpServer {
+  private readonly servers: Server[] = [];
+  private readonly limits: HttpLimits;
+  private readonly playerLimits: PlayerLimits;
+  private staticFiles: { dir: string; files: StaticFiles } | undefined;
+
+  constructor(private readonly options: HttpServerOptions) {
+    this.limits = { ...DEFAULT_HTTP_LIMITS, ...options.limits };
+    this.playerLimits = { ...DEFAULT_PLAYER_LIMITS, ...options.playerLimits };
+  }
+
+  async listen(addresses: readonly ListenAddress[]): Promise<AddressInfo[]> {
+    const bound: AddressInfo[] = [];
+    const { limits } = this;
+    for (const address of addresses) {
+      const server = createServer(
+        { maxHeaderSize: limits.maxHeaderBytes, headersTimeout: limits.headersTimeoutMs, requestTimeout: 0, keepAliveTimeout: limits.keepAliveTimeoutMs, connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs), noDelay: true },
+        this.onRequest,
+      );
+      server.maxConnections = limits.maxSockets;
+      server.maxRequestsPerSocket = limits.maxRequestsPerSocket;
+      server.on('clientError', this.onClientError);
+      server.on('drop', (data?: { remoteAddress?: string }) => this.options.logger.warn({ ip: data?.remoteAddress, max: limits.maxSockets }, 'http: drop connection, too many sockets'));
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen({ port: address.port, host: address.host }, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      server.on('error', (error) => this.options.logger.error({ err: error }, 'http listener error'));
+      this.servers.push(server);
+      bound.push(server.address() as AddressInfo);
+    }
+    return bound;
+  }
+
+  /**
+   * Stops accepting and closes idle keep-alive sockets; resolves when every
+   * connection is gone. Live viewers end through the registry (their end
+   * events fire and their responses finish); what is still open after
+   * `graceMs` (a viewer that does not read) is destroyed.
+   */
+  async closeListeners(graceMs = 1_000): Promise<void> {
+    const servers = this.servers.splice(0);
+    await Promise.all(
+      servers.map(
+        (server) =>
+          new Promise<void>((resolve) => {
+            server.close(() => resolve());
+            server.closeIdleConnections();
+            setTimeout(() => server.closeAllConnections(), graceMs).unref();
+          }),
+      ),
+    );
+  }
+
+  private readonly onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    const config = this.options.getConfig();
+    const url = req.url ?? '/';
+    const queryAt = url.indexOf('?');
+    const pathname = queryAt === -1 ? url : url.slice(0, queryAt);
+    const query = queryAt === -1 ? '' : url.slice(queryAt + 1);
+    const crossdomain = config.httpServer.crossdomain;
+    if (req.method === 'OPTIONS' && crossdomain) {
+      // SRS answers a CORS preflight before anything else (srs-wave2-spec §1.5).
+      for (const [name, value] of crossdomainHeaders()) res.setHeader(name, value);
+      res.writeHead(200, { 'Content-Length': 0 });
+      res.end();
+      return;
+    }
+    const mount = pathname.startsWith('/api/') ? undefined : matchStreamMount(config, requestedHost(new URLSearchParams(query), req.headers.host), pathname);
+    if (mount === undefined) {
+      this.serveFile(req, res, pathname, config);
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      this.answer(res, 405, 'Method Not Allowed', { Allow: 'GET, HEAD' });
+      return;
+    }
+    if (req.method === 'HEAD') {
+      // A HEAD names the stream's type without becoming a viewer (HEAD on FLV once crashed SRS, #4140).
+      res.writeHead(200, { 'Content-Type': mount.extension === '.flv' ? 'video/x-flv' : 'video/MP2T', Connection: 'close' });
+      res.end();
+      return;
+    }
+    const { lifecycle } = this.options;
+    if (lifecycle.registry.size >= config.maxConnections) {
+      this.options.logger.warn({ ip: req.socket.remoteAddress, max: config.maxConnections }, 'http: refuse viewer, max_connections reached');
+      this.answer(res, 503, 'Service Unavailable');
+      return;
+    }
+    this.startViewer(req, res, mount, query, config);
+  };
+
+  private startViewer(req: IncomingMessage, res: ServerResponse, mount: NonNullable<ReturnType<typeof matchStreamMount>>, query: string, config: Config): void {
+    const socket = req.socket;
+    const peer = normalizeIp(socket.remoteAddress ?? '');
+    let viewer: LiveViewer | undefined;
+    const client = new Client(
+      this.options.lifecycle,
+      {
+        protocol: mount.extension === '.flv' ? 'http-flv' : 'http-ts',
+        connId: this.options.connIds.take(),
+        ip: clientIp(peer, req.headers, config.httpServer.trustedProxies),
+        port: socket.remotePort ?? 0,
+        serverIp: normalizeIp(socket.localAddress ?? ''),
+        serverPort: socket.localPort ?? 0,
+        bytes: () => viewer?.bytes() ?? { sendBytes: 0, recvBytes: 0 },
+        closeWire: (reason, detail) => viewer?.closeWire(reason, detail),
+      },
+      this.options.lifecycle.registry.newId(),
+    );
+    viewer = new LiveViewer(req, res, client, mount, { playerLimits: this.playerLimits, crossdomain: config.httpServer.crossdomain });
+    const referer = req.headers.referer;
+    viewer.start(query, typeof referer === 'string' ? referer : '').catch((error: unknown) => {
+      client.log.error({ err: error }, 'viewer crashed');
+      client.close('error', error instanceof Error ? error.message : String(error));
+    });
+  }
+
+  private serveFile(req: IncomingMessage, res: ServerResponse, pathname: string, config: Config): void {
+    const dir = config.httpServer.dir;
+    if (this.staticFiles?.dir !== dir) this.staticFiles = { dir, files: new StaticFiles({ dir }) };
+    const started = Date.now();
+    void this.staticFiles.files.serve(req, res, pathname).then((outcome) => {
+      const level = outcome.status >= 500 ? 'warn' : 'debug';
+      this.options.logger[level]({ method: req.method, path: pathname.slice(0, 256), ip: req.socket.remoteAddress, ...outcome, durationMs: Date.now() - started }, 'http file');
+    });
+  }
+
+  private answer(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
+    const body = `${text}\n`;
+    res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body), ...headers });
+    res.end(body);
+  }
+
+  /** Garbage, a head over the bound, a slow head: that connection only gets a status and goes. */
+  private readonly onClientError = (error: Error & { code?: string }, socket: Socket): void => {
+    const code = error.code ?? 'ERR_HTTP';
+    const status = code === 'HPE_HEADER_OVERFLOW' ? 431 : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    this.options.logger.warn({ ip: socket.remoteAddress, code, status }, 'http: bad request, connection closed');
+    if (socket.writable && !socket.destroyed) {
+      const text = status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request';
+      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${text.length + 1}\r\n\r\n${text}\n`);
+    } else {
+      socket.destroy();
+    }
+  };
+}
