@@ -1,8 +1,10 @@
+import { buildHttpRemux } from './build-http.js';
 import { BOUNDS, DEFAULTS } from './defaults.js';
 import { displayText, firstChild, type Directive } from './directive.js';
 import { envSource, splitEnvList, type EnvMap, type EnvSetting } from './env.js';
 import type { HttpHooksConfig, PlayConfig, PublishConfig, ReferConfig, SecurityConfig, SecurityRule, VhostConfig } from './schema.js';
 import { readSetting } from './setting.js';
+import type { ConfigWarning } from './warning.js';
 import {
   errorAt, invalidValue, isSecurityTarget, originOf, parseChoice, parseDecimal, parseDuration, parseHttpUrl, parseInteger, parseOnOff, type ValueSource,
 } from './values.js';
@@ -17,8 +19,8 @@ export interface VhostDefaults {
   readonly chunkSize: number;
 }
 
-/** Builds one vhost; `directive` has already passed the name check and the legacy rewrite. */
-export function buildVhost(directive: Directive, inherited: VhostDefaults, env: EnvMap): VhostConfig {
+/** Builds one vhost and its value warnings; `directive` has already passed the name check and the legacy rewrite. */
+export function buildVhost(directive: Directive, inherited: VhostDefaults, env: EnvMap): { vhost: VhostConfig; warnings: ConfigWarning[] } {
   if (directive.args.length !== 1) {
     throw errorAt(originOf(directive), `vhost takes exactly one name, got ${directive.args.length === 0 ? 'none' : directive.args.map((arg) => displayText(arg, 32)).join(' ')}`);
   }
@@ -28,25 +30,26 @@ export function buildVhost(directive: Directive, inherited: VhostDefaults, env: 
     readSetting(env, setting, firstChild(c, key), `vhost.${key}`, parseOnOff, fallback);
   const integer = (setting: EnvSetting, key: string, bounds: readonly [number, number], fallback: number): number =>
     readSetting(env, setting, firstChild(c, key), `vhost.${key}`, (source) => parseInteger(source, ...bounds), fallback);
-  const minLatency = onOff('vhostMinLatency', 'min_latency', DEFAULTS.vhost.minLatency);
-  return {
+  const httpRemux = buildHttpRemux(directive, env);
+  const vhost: VhostConfig = {
     name,
     enabled: onOff(undefined, 'enabled', DEFAULTS.vhost.enabled),
     chunkSize: integer('vhostChunkSize', 'chunk_size', BOUNDS.chunkSize, inherited.chunkSize),
-    tcpNodelay: onOff('vhostTcpNodelay', 'tcp_nodelay', DEFAULTS.vhost.tcpNodelay),
-    minLatency,
+    minLatency: onOff('vhostMinLatency', 'min_latency', DEFAULTS.vhost.minLatency),
     inAckSize: integer('vhostInAckSize', 'in_ack_size', BOUNDS.ackSize, DEFAULTS.vhost.inAckSize),
     outAckSize: integer('vhostOutAckSize', 'out_ack_size', BOUNDS.ackSize, DEFAULTS.vhost.outAckSize),
-    play: buildPlay(firstChild(c, 'play')?.children ?? [], minLatency, env),
+    play: buildPlay(firstChild(c, 'play')?.children ?? [], env),
     publish: buildPublish(firstChild(c, 'publish')?.children ?? [], env),
     httpHooks: buildHttpHooks(firstChild(c, 'http_hooks')?.children ?? [], env),
     security: buildSecurity(firstChild(c, 'security')?.children ?? []),
     refer: buildRefer(firstChild(c, 'refer')?.children ?? []),
+    httpRemux: httpRemux.config,
     position: { file: directive.file, line: directive.line },
   };
+  return { vhost, warnings: httpRemux.warnings };
 }
 
-function buildPlay(c: readonly Directive[], minLatency: boolean, env: EnvMap): PlayConfig {
+function buildPlay(c: readonly Directive[], env: EnvMap): PlayConfig {
   const integer = (setting: EnvSetting, key: string, bounds: readonly [number, number], fallback: number): number =>
     readSetting(env, setting, firstChild(c, key), `vhost.play.${key}`, (source) => parseInteger(source, ...bounds), fallback);
   return {
@@ -54,9 +57,6 @@ function buildPlay(c: readonly Directive[], minLatency: boolean, env: EnvMap): P
     gopCacheMaxFrames: integer('playGopCacheMaxFrames', 'gop_cache_max_frames', BOUNDS.gopCacheMaxFrames, DEFAULTS.play.gopCacheMaxFrames),
     queueLengthSec: readSetting(env, 'playQueueLength', firstChild(c, 'queue_length'), 'vhost.play.queue_length', (source) => parseDecimal(source, ...BOUNDS.queueLengthSec), DEFAULTS.play.queueLengthSec),
     mwLatencyMs: integer('playMwLatency', 'mw_latency', BOUNDS.mwLatencyMs, DEFAULTS.play.mwLatencyMs),
-    // SRS get_mw_msgs(vhost, is_realtime): the default drops to 0 when min_latency is on.
-    mwMsgs: integer('playMwMsgs', 'mw_msgs', BOUNDS.mwMsgs, minLatency ? DEFAULTS.play.mwMsgsMinLatency : DEFAULTS.play.mwMsgs),
-    timeJitter: readSetting(env, 'playTimeJitter', firstChild(c, 'time_jitter'), 'vhost.play.time_jitter', (source) => parseChoice(source, ['full', 'zero', 'off'] as const), DEFAULTS.play.timeJitter),
   };
 }
 
@@ -66,7 +66,6 @@ function buildPublish(c: readonly Directive[], env: EnvMap): PublishConfig {
   return {
     firstPacketTimeoutMs: ms('publishFirstPacketTimeout', 'firstpkt_timeout', DEFAULTS.publish.firstPacketTimeoutMs),
     normalTimeoutMs: ms('publishNormalTimeout', 'normal_timeout', DEFAULTS.publish.normalTimeoutMs),
-    kickoffForIdleSec: readSetting(env, 'publishKickoffForIdle', firstChild(c, 'kickoff_for_idle'), 'vhost.publish.kickoff_for_idle', (source) => parseDecimal(source, ...BOUNDS.kickoffForIdleSec), DEFAULTS.publish.kickoffForIdleSec),
   };
 }
 
@@ -80,9 +79,6 @@ function buildHttpHooks(c: readonly Directive[], env: EnvMap): HttpHooksConfig {
     onUnpublish: urls('onUnpublish', 'on_unpublish'),
     onPlay: urls('onPlay', 'on_play'),
     onStop: urls('onStop', 'on_stop'),
-    onDvr: urls('onDvr', 'on_dvr'),
-    onHls: urls('onHls', 'on_hls'),
-    onHlsNotify: urls('onHlsNotify', 'on_hls_notify'),
     timeoutMs: readSetting<number | undefined>(env, undefined, firstChild(c, 'timeout'), 'vhost.http_hooks.timeout', (source) => parseDuration(source, BOUNDS.hooksTimeoutMaxMs), undefined),
     tlsVerify: readSetting(env, undefined, firstChild(c, 'tls_verify'), 'vhost.http_hooks.tls_verify', parseOnOff, DEFAULTS.httpHooks.tlsVerify),
   };

@@ -1,15 +1,16 @@
 import { ConfigError } from '../errors.js';
 import { buildHooks } from './build-hooks.js';
+import { buildHttpServer, parsePath, readEndpoints } from './build-http.js';
 import { buildVhost } from './build-vhost.js';
 import { checkDirectiveNames } from './check.js';
 import { ConfigErrorCode } from './codes.js';
 import { BOUNDS, DEFAULTS } from './defaults.js';
 import { childrenNamed, displayText, firstChild, type Directive } from './directive.js';
-import { envSource, splitEnvList, type EnvMap } from './env.js';
+import type { EnvMap } from './env.js';
 import { legacyWarnings, rewriteLegacy } from './legacy.js';
-import type { Config, HttpApiConfig, HttpServerConfig, ListenAddress, SrsLogLevel, VhostConfig } from './schema.js';
+import type { Config, HttpApiConfig, ListenAddress, SrsLogLevel, VhostConfig } from './schema.js';
 import { readSetting } from './setting.js';
-import { errorAt, originOf, parseChoice, parseEndpoint, parseInteger, parseOnOff, type ValueSource } from './values.js';
+import { parseChoice, parseEndpoint, parseInteger, parseOnOff } from './values.js';
 import type { ConfigWarning } from './warning.js';
 
 /**
@@ -38,7 +39,8 @@ export function buildConfig(directives: readonly Directive[], options: BuildOpti
   const chunkSize = readSetting(env, 'chunkSize', firstChild(root, 'chunk_size'), 'chunk_size', (source) => parseInteger(source, ...BOUNDS.chunkSize), DEFAULTS.chunkSize);
   const vhosts = new Map<string, VhostConfig>();
   for (const directive of childrenNamed(root, 'vhost')) {
-    const vhost = buildVhost(directive, { chunkSize }, env);
+    const { vhost, warnings: vhostWarnings } = buildVhost(directive, { chunkSize }, env);
+    warnings.push(...vhostWarnings);
     const first = vhosts.get(vhost.name);
     if (first === undefined) vhosts.set(vhost.name, vhost);
     else warnings.push({ file: directive.file, line: directive.line, directive: 'vhost', message: `duplicate vhost ${displayText(vhost.name)}, the first (line ${first.position?.line ?? 0}) wins` });
@@ -77,19 +79,8 @@ function deepFreeze<T>(value: T): T {
 
 /** Every `listen` directive's args (SRS reads only the first directive; we read all), or SRS_LISTEN split on spaces. */
 function buildListen(root: readonly Directive[], env: EnvMap, file: string | undefined): ListenAddress[] {
-  const fromEnv = envSource(env, 'listen', 'listen');
-  const sources: ValueSource[] = fromEnv !== undefined
-    ? splitEnvList(fromEnv)
-    : childrenNamed(root, 'listen').flatMap((directive) => directive.args.map((text) => ({ key: 'listen', text, origin: originOf(directive) })));
-  if (sources.length === 0) throw wholeFileError(file, 'listen requires params');
-  const addresses: ListenAddress[] = [];
-  for (const source of sources) {
-    const address = parseEndpoint(source);
-    if (addresses.some((other) => other.host === address.host && other.port === address.port)) {
-      throw errorAt(source.origin, `listen ${displayText(source.text)} is given twice`);
-    }
-    addresses.push(address);
-  }
+  const addresses = readEndpoints(root, 'listen', 'listen', 'listen', env);
+  if (addresses.length === 0) throw wholeFileError(file, 'listen requires params');
   return addresses;
 }
 
@@ -108,20 +99,6 @@ function buildHttpApi(c: readonly Directive[], env: EnvMap): HttpApiConfig {
     listen: readSetting(env, 'httpApiListen', firstChild(c, 'listen'), 'http_api.listen', parseEndpoint, { host: undefined, port: DEFAULTS.httpApi.port }),
     crossdomain: readSetting(env, 'httpApiCrossdomain', firstChild(c, 'crossdomain'), 'http_api.crossdomain', parseOnOff, DEFAULTS.httpApi.crossdomain),
   };
-}
-
-function buildHttpServer(c: readonly Directive[], env: EnvMap): HttpServerConfig {
-  return {
-    enabled: readSetting(env, 'httpServerEnabled', firstChild(c, 'enabled'), 'http_server.enabled', parseOnOff, DEFAULTS.httpServer.enabled),
-    listen: readSetting(env, 'httpServerListen', firstChild(c, 'listen'), 'http_server.listen', parseEndpoint, { host: undefined, port: DEFAULTS.httpServer.port }),
-    dir: readSetting(env, 'httpServerDir', firstChild(c, 'dir'), 'http_server.dir', parsePath, DEFAULTS.httpServer.dir),
-  };
-}
-
-/** A file or directory path: any non-empty text. */
-function parsePath(source: ValueSource): string {
-  if (source.text === '') throw errorAt(source.origin, `${source.key} requires a path`);
-  return source.text;
 }
 
 /** `include` is expanded by load.ts (the only file with fs access); one left here is a caller bug. */

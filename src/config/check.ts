@@ -2,7 +2,7 @@ import { ConfigError } from '../errors.js';
 import { ConfigErrorCode } from './codes.js';
 import { displayText, type Directive } from './directive.js';
 import { EXTENSIONS, HONOURED, SRS_KNOWN, type KnownBlock } from './known-directives.js';
-import { NOT_SUPPORTED, type ConfigWarning } from './warning.js';
+import { NO_EFFECT_TCP_NODELAY, NOT_SUPPORTED, type ConfigWarning } from './warning.js';
 
 /**
  * The name check SRS runs at start, on reload and for `srs -t`
@@ -15,7 +15,9 @@ import { NOT_SUPPORTED, type ConfigWarning } from './warning.js';
  */
 
 /** Directives that may appear several times in one block and are all read. */
-const REPEATABLE = new Set(['listen', 'vhost', 'hooks.script', 'hooks.webhook', 'vhost.security.allow', 'vhost.security.deny']);
+const REPEATABLE = new Set([
+  'listen', 'vhost', 'hooks.script', 'hooks.webhook', 'vhost.security.allow', 'vhost.security.deny', 'http_server.listen', 'http_server.trusted_proxies',
+]);
 
 /** Checks names over the (legacy-rewritten) root; throws ConfigError on the first unknown name. */
 export function checkDirectiveNames(root: readonly Directive[]): ConfigWarning[] {
@@ -95,6 +97,8 @@ function childOf(block: KnownBlock | null | undefined, name: string): KnownBlock
 function unsupportedMessage(dotted: string, directive: Directive): string {
   // SRS refuses full.conf (`never use full.conf`); we read it, so say why it is odd.
   if (dotted === 'is_full') return `${NOT_SUPPORTED} (SRS refuses a config with is_full ${directive.args[0] ?? ''}: it marks the full.conf reference)`;
+  // SRS sets TCP_NODELAY only with `tcp_nodelay on` (SrsRtmpConn::set_sock_options, srs_app_rtmp_conn.cpp:1305); our RTMP sockets always have it.
+  if (dotted === 'vhost.tcp_nodelay') return NO_EFFECT_TCP_NODELAY;
   return NOT_SUPPORTED;
 }
 

@@ -16,17 +16,20 @@ export const DEFAULTS = {
   // SRS_CONSTS_RTMP_SRS_CHUNK_SIZE.
   chunkSize: 60000,
   httpApi: { enabled: false, port: 1985, crossdomain: true },
-  httpServer: { enabled: false, port: 8080, dir: './objs/nginx/html' },
+  // SRS get_http_stream_crossdomain (srs_app_config.cpp:8357-8374): on.
+  httpServer: { enabled: false, port: 8080, dir: './objs/nginx/html', crossdomain: true },
   // SRS_HTTP_CLIENT_TIMEOUT is 30 s (srs-spec §1.3); concurrency and queue are ours.
   hooks: { timeoutMs: 30_000, concurrency: 10, queueSize: 1000 },
-  vhost: { enabled: true, tcpNodelay: false, minLatency: false, inAckSize: 0, outAckSize: 2_500_000 },
-  // SRS_PERF_MW_SLEEP 350 ms, SRS_PERF_MW_MIN_MSGS 8 (0 with min_latency: SRS_PERF_MW_MIN_MSGS_REALTIME).
-  play: { gopCache: true, gopCacheMaxFrames: 2500, queueLengthSec: 30, mwLatencyMs: 350, mwMsgs: 8, mwMsgsMinLatency: 0, timeJitter: 'full' },
-  publish: { firstPacketTimeoutMs: 20_000, normalTimeoutMs: 5000, kickoffForIdleSec: 0 },
+  vhost: { enabled: true, minLatency: false, inAckSize: 0, outAckSize: 2_500_000 },
+  // SRS_PERF_MW_SLEEP 350 ms.
+  play: { gopCache: true, gopCacheMaxFrames: 2500, queueLengthSec: 30, mwLatencyMs: 350 },
+  publish: { firstPacketTimeoutMs: 20_000, normalTimeoutMs: 5000 },
   // tlsVerify: ours; SRS never verifies hook certificates (srs-spec §1.3).
   httpHooks: { enabled: false, tlsVerify: true },
   security: { enabled: false },
   refer: { enabled: false },
+  // SRS get_vhost_http_remux_* (srs_app_config.cpp:8534-8710).
+  httpRemux: { enabled: false, mount: '[vhost]/[app]/[stream].flv', fastCacheSec: 0, dropIfNotMatch: true, hasAudio: true, hasVideo: true, guessHasAv: true },
 } as const;
 
 const INT32_MAX = 2_147_483_647;
@@ -40,11 +43,10 @@ export const BOUNDS = {
   gopCacheMaxFrames: [0, 1_000_000],
   queueLengthSec: [0, 3600],
   mwLatencyMs: [0, 10_000],
-  // SRS_PERF_MW_MSGS: SRS clamps larger values to 128 with a warning.
-  mwMsgs: [0, 128],
   ackSize: [0, INT32_MAX],
   publishTimeoutMs: [0, 3_600_000],
-  kickoffForIdleSec: [0, 31_536_000],
+  // http_remux.fast_cache, seconds of audio (SRS atof has no bound; this one is ours).
+  fastCacheSec: [0, 3600],
   hooksConcurrency: [1, 1000],
   hooksQueue: [1, 1_000_000],
   /** Longest hook timeout accepted, in ms. */

@@ -26,8 +26,8 @@ export const ENV_OVERRIDES = {
   httpServerEnabled: ['SRS_HTTP_SERVER_ENABLED'],
   httpServerListen: ['SRS_HTTP_SERVER_LISTEN'],
   httpServerDir: ['SRS_HTTP_SERVER_DIR'],
+  httpServerCrossdomain: ['SRS_HTTP_SERVER_CROSSDOMAIN'],
   vhostChunkSize: ['SRS_VHOST_CHUNK_SIZE'],
-  vhostTcpNodelay: ['SRS_VHOST_TCP_NODELAY'],
   vhostMinLatency: ['SRS_VHOST_MIN_LATENCY'],
   vhostInAckSize: ['SRS_VHOST_IN_ACK_SIZE'],
   vhostOutAckSize: ['SRS_VHOST_OUT_ACK_SIZE'],
@@ -35,11 +35,8 @@ export const ENV_OVERRIDES = {
   playGopCacheMaxFrames: ['SRS_VHOST_PLAY_GOP_CACHE_MAX_FRAMES'],
   playQueueLength: ['SRS_VHOST_PLAY_QUEUE_LENGTH'],
   playMwLatency: ['SRS_VHOST_PLAY_MW_LATENCY'],
-  playMwMsgs: ['SRS_VHOST_PLAY_MW_MSGS'],
-  playTimeJitter: ['SRS_VHOST_PLAY_TIME_JITTER'],
   publishFirstPacketTimeout: ['SRS_VHOST_PUBLISH_FIRSTPKT_TIMEOUT'],
   publishNormalTimeout: ['SRS_VHOST_PUBLISH_NORMAL_TIMEOUT'],
-  publishKickoffForIdle: ['SRS_VHOST_PUBLISH_KICKOFF_FOR_IDLE'],
   hooksEnabled: ['SRS_VHOST_HTTP_HOOKS_ENABLED'],
   onConnect: ['SRS_VHOST_HTTP_HOOKS_ON_CONNECT'],
   onClose: ['SRS_VHOST_HTTP_HOOKS_ON_CLOSE'],
@@ -47,9 +44,14 @@ export const ENV_OVERRIDES = {
   onUnpublish: ['SRS_VHOST_HTTP_HOOKS_ON_UNPUBLISH'],
   onPlay: ['SRS_VHOST_HTTP_HOOKS_ON_PLAY'],
   onStop: ['SRS_VHOST_HTTP_HOOKS_ON_STOP'],
-  onDvr: ['SRS_VHOST_HTTP_HOOKS_ON_DVR'],
-  onHls: ['SRS_VHOST_HTTP_HOOKS_ON_HLS'],
-  onHlsNotify: ['SRS_VHOST_HTTP_HOOKS_ON_HLS_NOTIFY'],
+  // get_vhost_http_remux_* (srs_app_config.cpp:8534-8710).
+  remuxEnabled: ['SRS_VHOST_HTTP_REMUX_ENABLED'],
+  remuxMount: ['SRS_VHOST_HTTP_REMUX_MOUNT'],
+  remuxFastCache: ['SRS_VHOST_HTTP_REMUX_FAST_CACHE'],
+  remuxDropIfNotMatch: ['SRS_VHOST_HTTP_REMUX_DROP_IF_NOT_MATCH'],
+  remuxHasAudio: ['SRS_VHOST_HTTP_REMUX_HAS_AUDIO'],
+  remuxHasVideo: ['SRS_VHOST_HTTP_REMUX_HAS_VIDEO'],
+  remuxGuessHasAv: ['SRS_VHOST_HTTP_REMUX_GUESS_HAS_AV'],
 } as const;
 
 /** A setting that can be overridden from the environment. */
@@ -70,7 +72,7 @@ export function envSource(env: EnvMap, setting: EnvSetting, key: string): ValueS
   return undefined;
 }
 
-/** SRS splits list variables (SRS_LISTEN, SRS_VHOST_HTTP_HOOKS_ON_*) on spaces, dropping empty items. */
+/** SRS splits list variables (SRS_LISTEN, SRS_VHOST_HTTP_HOOKS_ON_*) on spaces, dropping empty items; we split SRS_HTTP_SERVER_LISTEN the same way. */
 export function splitEnvList(source: ValueSource): ValueSource[] {
   return source.text
     .split(' ')

@@ -92,9 +92,10 @@ export const SRS_KNOWN: KnownBlock = {
   exporter: names('enabled', 'listen', 'label', 'tag'),
 };
 
-/** Our extensions: the top-level `hooks {}` block and two http_hooks settings SRS lacks. */
+/** Our extensions: the top-level `hooks {}` block, two http_hooks settings and http_server.trusted_proxies, which SRS lacks. */
 export const EXTENSIONS: KnownBlock = {
   hooks: names('script', 'webhook', 'stdio_format', 'timeout', 'concurrency', 'queue'),
+  http_server: names('trusted_proxies'),
   vhost: { http_hooks: names('timeout', 'tls_verify') },
 };
 
@@ -105,10 +106,14 @@ export const EXTENSIONS: KnownBlock = {
 export const HONOURED: KnownBlock = {
   ...names('listen', 'max_connections', 'daemon', 'pid', 'srs_log_tank', 'srs_log_level', 'srs_log_level_v2', 'srs_log_file', 'chunk_size', 'server_id', 'hooks'),
   http_api: names('enabled', 'listen', 'crossdomain'),
-  http_server: names('enabled', 'listen', 'dir'),
+  http_server: names('enabled', 'listen', 'dir', 'crossdomain', 'trusted_proxies'),
   vhost: {
-    ...names('enabled', 'chunk_size', 'tcp_nodelay', 'min_latency', 'in_ack_size', 'out_ack_size', 'http_hooks', 'security', 'refer'),
-    play: names('gop_cache', 'gop_cache_max_frames', 'queue_length', 'mw_latency', 'mw_msgs', 'time_jitter'),
-    publish: names('firstpkt_timeout', 'normal_timeout', 'kickoff_for_idle'),
+    ...names('enabled', 'chunk_size', 'min_latency', 'in_ack_size', 'out_ack_size', 'security', 'refer'),
+    play: names('gop_cache', 'gop_cache_max_frames', 'queue_length', 'mw_latency'),
+    publish: names('firstpkt_timeout', 'normal_timeout'),
+    // on_dvr, on_hls, on_hls_notify: no DVR or HLS, so they would never fire (the extensions timeout, tls_verify are ours, so honoured).
+    http_hooks: names('enabled', 'on_connect', 'on_close', 'on_publish', 'on_unpublish', 'on_play', 'on_stop'),
+    // fast_cache is read, and warned about in build-http.ts when it is set above 0 (it only affects .aac/.mp3).
+    http_remux: names('enabled', 'mount', 'fast_cache', 'drop_if_not_match', 'has_audio', 'has_video', 'guess_has_av'),
   },
 };

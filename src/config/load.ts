@@ -24,12 +24,41 @@ export type { ConfigWarning } from './warning.js';
  * `maxBytes` is an error at the `include` line.
  */
 
+/** What a stat of a config path tells the loader. */
+export interface ConfigFileStat {
+  isFile(): boolean;
+  isDirectory(): boolean;
+  readonly size: number;
+}
+
+/**
+ * The file system calls the loader makes, so a caller can choose what it
+ * sees (a test hides the machine's files: an SRS sample includes
+ * /etc/nginx/mime.types, which exists only where nginx is installed).
+ * Each throws as node:fs does (an errno error such as ENOENT).
+ */
+export interface ConfigFileSystem {
+  stat(file: string): ConfigFileStat;
+  realpath(file: string): string;
+  /** The first `maxBytes` bytes of the file (fewer at its end). */
+  readPrefix(file: string, maxBytes: number): Buffer;
+}
+
+/** The real file system. */
+export const NODE_FILE_SYSTEM: ConfigFileSystem = Object.freeze({
+  stat: (file: string): ConfigFileStat => statSync(file),
+  realpath: (file: string): string => realpathSync(file),
+  readPrefix,
+});
+
 /** How to load; see loadConfig. */
 export interface LoadOptions {
   file?: string | undefined;
   envOnly?: boolean;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /** Where files are read from (default: the real file system). */
+  fileSystem?: ConfigFileSystem;
   /** Bytes of config text accepted, includes included (default 8 MiB; SRS's full.conf is 117 KB). */
   maxBytes?: number;
   /** Longest include chain (default 16). */
@@ -88,7 +117,7 @@ export function loadConfig(options: LoadOptions): LoadResult {
     const { config, warnings } = buildConfig(parseConfigText(EMBEDDED_DEFAULT_CONFIG, EMBEDDED_NAME), { file: undefined, env });
     return { config, warnings, source: 'embedded' };
   }
-  const reader = new IncludeReader(cwd, limits);
+  const reader = new IncludeReader(cwd, limits, options.fileSystem ?? NODE_FILE_SYSTEM);
   const directives = reader.readMain(file);
   const { config, warnings } = buildConfig(directives, { file, env });
   return { config, warnings, source: 'file' };
@@ -111,6 +140,7 @@ class IncludeReader {
   constructor(
     private readonly cwd: string,
     private readonly limits: ReadLimits,
+    private readonly fs: ConfigFileSystem,
   ) {
     this.bytesLeft = limits.maxBytes;
   }
@@ -119,7 +149,7 @@ class IncludeReader {
   readMain(file: string): Directive[] {
     const absolute = path.resolve(this.cwd, file);
     const text = this.readText(absolute, file, undefined);
-    const real = realpathSync(absolute);
+    const real = this.fs.realpath(absolute);
     return this.expand(parseConfigText(text, file, this.limits), [real]);
   }
 
@@ -143,7 +173,7 @@ class IncludeReader {
   private readInclude(at: Directive, name: string, chain: readonly string[]): Directive[] {
     const includingDir = path.dirname(chain[chain.length - 1] as string);
     const absolute = this.resolveInclude(at, name, includingDir);
-    const real = realpathSync(absolute);
+    const real = this.fs.realpath(absolute);
     if (chain.includes(real)) {
       const cycle = [...chain.slice(chain.indexOf(real)), real].map((file) => this.display(file)).join(' -> ');
       throw includeError(at, `include cycle: ${cycle}`);
@@ -162,7 +192,7 @@ class IncludeReader {
       ? [name]
       : [path.resolve(this.cwd, name), path.resolve(includingDir, name), path.resolve(includingDir, path.basename(name))];
     const unique = [...new Set(candidates)];
-    const found = unique.find((candidate) => isFile(candidate));
+    const found = unique.find((candidate) => this.isFile(candidate));
     if (found !== undefined) return found;
     throw includeError(at, `include ${displayText(name, 200)}: no such file (tried ${unique.map((file) => this.display(file)).join(', ')})`);
   }
@@ -171,7 +201,7 @@ class IncludeReader {
   private readText(absolute: string, shown: string, at: Directive | undefined): string {
     let size: number;
     try {
-      const stat = statSync(absolute);
+      const stat = this.fs.stat(absolute);
       // A FIFO or device would block or never end: only regular files are read.
       if (!stat.isFile()) throw fileError(shown, at, stat.isDirectory() ? 'is a directory, not a config file' : 'is not a regular file');
       size = stat.size;
@@ -185,7 +215,7 @@ class IncludeReader {
     }
     let buffer: Buffer;
     try {
-      buffer = readPrefix(absolute, size);
+      buffer = this.fs.readPrefix(absolute, size);
     } catch (error) {
       throw fileError(shown, at, describeFsError(error));
     }
@@ -195,10 +225,18 @@ class IncludeReader {
 
   /** The 1-based line holding byte `offset`, so the size error points into the file. */
   private lineAtOffset(absolute: string, offset: number): number {
-    const prefix = readPrefix(absolute, offset);
+    const prefix = this.fs.readPrefix(absolute, offset);
     let line = 1;
     for (let index = prefix.indexOf(0x0a); index !== -1; index = prefix.indexOf(0x0a, index + 1)) line += 1;
     return line;
+  }
+
+  private isFile(candidate: string): boolean {
+    try {
+      return this.fs.stat(candidate).isFile();
+    } catch {
+      return false;
+    }
   }
 
   /** Paths inside the cwd are shown relative to it, others absolute. */
@@ -221,14 +259,6 @@ function readPrefix(absolute: string, maxBytes: number): Buffer {
     return buffer.subarray(0, filled);
   } finally {
     closeSync(fd);
-  }
-}
-
-function isFile(candidate: string): boolean {
-  try {
-    return statSync(candidate).isFile();
-  } catch {
-    return false;
   }
 }
 

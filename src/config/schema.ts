@@ -25,18 +25,19 @@ export interface PlayConfig {
   readonly gopCacheMaxFrames: number; // default 2500; 0 = no frame limit (SRS)
   readonly queueLengthSec: number; // play.queue_length, seconds, default 30
   readonly mwLatencyMs: number; // default 350
-  readonly mwMsgs: number; // default 8 (0 when min_latency on)
-  readonly timeJitter: 'full' | 'zero' | 'off';
 }
 
 /** vhost.publish (srs-spec §3.2). */
 export interface PublishConfig {
   readonly firstPacketTimeoutMs: number; // publish.firstpkt_timeout, default 20000
   readonly normalTimeoutMs: number; // publish.normal_timeout, default 5000
-  readonly kickoffForIdleSec: number; // default 0 (off)
 }
 
-/** vhost.http_hooks. URL lists are already split on spaces, in config order. */
+/**
+ * vhost.http_hooks. URL lists are already split on spaces, in config order.
+ * on_dvr, on_hls and on_hls_notify are not here: without DVR and HLS they
+ * would never fire, so they get the "not supported" warning.
+ */
 export interface HttpHooksConfig {
   readonly enabled: boolean; // default off
   readonly onConnect: readonly string[];
@@ -45,9 +46,6 @@ export interface HttpHooksConfig {
   readonly onUnpublish: readonly string[];
   readonly onPlay: readonly string[];
   readonly onStop: readonly string[];
-  readonly onDvr: readonly string[];
-  readonly onHls: readonly string[];
-  readonly onHlsNotify: readonly string[];
   /** Our extension: per-call timeout; undefined = the global hooks timeout (30 s, as SRS). */
   readonly timeoutMs: number | undefined;
   /** Our extension: verify HTTPS certificates (on by default; SRS never verifies). */
@@ -77,12 +75,23 @@ export interface ReferConfig {
   readonly play: readonly string[];
 }
 
+/** vhost `http_remux { ... }` (srs-wave2-spec §1.1): HTTP-FLV / HTTP-TS live streaming. */
+export interface HttpRemuxConfig {
+  readonly enabled: boolean; // default off
+  /** Template with [vhost] [app] [stream]; the extension (.flv .ts .aac .mp3) selects the muxer. */
+  readonly mount: string; // default [vhost]/[app]/[stream].flv
+  readonly fastCacheSec: number; // default 0; only affects .aac/.mp3
+  readonly dropIfNotMatch: boolean; // default on (FLV only)
+  readonly hasAudio: boolean; // default on
+  readonly hasVideo: boolean; // default on
+  readonly guessHasAv: boolean; // default on
+}
+
 /** One `vhost NAME { ... }` with SRS defaults filled in. */
 export interface VhostConfig {
   readonly name: string;
   readonly enabled: boolean; // default on
   readonly chunkSize: number; // default: global chunk_size
-  readonly tcpNodelay: boolean; // default off
   readonly minLatency: boolean; // default off
   readonly inAckSize: number; // default 0
   readonly outAckSize: number; // default 2500000
@@ -91,6 +100,7 @@ export interface VhostConfig {
   readonly httpHooks: HttpHooksConfig;
   readonly security: SecurityConfig;
   readonly refer: ReferConfig;
+  readonly httpRemux: HttpRemuxConfig;
   readonly position: SourcePosition | undefined;
 }
 
@@ -129,9 +139,13 @@ export interface HttpApiConfig {
 
 /** Root `http_server { ... }` (SRS1 `http_stream`). */
 export interface HttpServerConfig {
-  readonly enabled: boolean;
-  readonly listen: ListenAddress;
-  readonly dir: string;
+  readonly enabled: boolean; // default off
+  /** SRS takes one `[ip:]port`; we read every arg of every `listen` (and SRS_HTTP_SERVER_LISTEN split on spaces), like the root listen. */
+  readonly listen: readonly ListenAddress[]; // default [{ host: undefined, port: 8080 }]
+  readonly dir: string; // default ./objs/nginx/html
+  readonly crossdomain: boolean; // default on (SRS)
+  /** Our extension `trusted_proxies IP|CIDR ...;`: X-Forwarded-For / X-Real-IP are believed only from these peers (SRS trusts them blindly). Default: none. */
+  readonly trustedProxies: readonly string[];
 }
 
 /** The whole typed config: what loadConfig returns and a reload swaps. */

@@ -64,7 +64,7 @@ export function parseInteger(source: ValueSource, min: number, max: number): num
   return value;
 }
 
-/** A decimal number in [min, max], such as `kickoff_for_idle 1.5` (SRS atof). */
+/** A decimal number in [min, max], such as `queue_length 1.5` or `fast_cache 30` (SRS atof). */
 export function parseDecimal(source: ValueSource, min: number, max: number): number {
   if (!/^\d{1,15}(\.\d{1,9})?$/.test(source.text)) throw invalidValue(source, `a number in ${min}..${max}`);
   const value = Number(source.text);

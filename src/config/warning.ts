@@ -9,3 +9,6 @@ export interface ConfigWarning {
 
 /** The one message of a directive SRS knows and we do not implement. */
 export const NOT_SUPPORTED = 'not supported, ignored';
+
+/** vhost.tcp_nodelay: SRS's default is off; srs-ts sets TCP_NODELAY on every RTMP socket, whatever the file says. */
+export const NO_EFFECT_TCP_NODELAY = 'has no effect: srs-ts always sets TCP_NODELAY';

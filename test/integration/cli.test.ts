@@ -29,6 +29,19 @@ describe('srs command line (real process)', () => {
     expect(result.stdout).toContain('config file conf/srs.conf test is successful');
   });
 
+  it('-t prints every warning with file and line, the value warnings of http_remux included, and still succeeds', () => {
+    const file = tempConf('listen 1935;\nhttp_server { https { enabled on; } }\nvhost v {\n  tcp_nodelay on;\n  http_remux { enabled on; mount [vhost]/[app]/[stream].aac; fast_cache 30; }\n}\n');
+    const result = srs(['-t', '-c', file]);
+    expect(result.status).toBe(0);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      `warn: ${file}:2: http_server.https: not supported, ignored`,
+      `warn: ${file}:4: vhost.tcp_nodelay: has no effect: srs-ts always sets TCP_NODELAY`,
+      `warn: ${file}:5: vhost.http_remux.mount: not supported yet, the mount is not served (.aac: HTTP-FLV and HTTP-TS are)`,
+      `warn: ${file}:5: vhost.http_remux.fast_cache: not supported, ignored (it only affects .aac/.mp3 mounts)`,
+    ]);
+    expect(result.stdout).toContain(`config file ${file} test is successful`);
+  });
+
   it('-t on a broken file names file and line, says test is failed, exits 1, no stack', () => {
     const file = tempConf('listen 1935;\nvhost x {\n  play { gop_cache maybe; }\n}\n');
     const result = srs(['-t', '-c', file]);

@@ -12,18 +12,18 @@ const DEFAULT_VHOST: VhostConfig = {
   name: '__defaultVhost__',
   enabled: true,
   chunkSize: 60000,
-  tcpNodelay: false,
   minLatency: false,
   inAckSize: 0,
   outAckSize: 2500000,
-  play: { gopCache: true, gopCacheMaxFrames: 2500, queueLengthSec: 30, mwLatencyMs: 350, mwMsgs: 8, timeJitter: 'full' },
-  publish: { firstPacketTimeoutMs: 20000, normalTimeoutMs: 5000, kickoffForIdleSec: 0 },
+  play: { gopCache: true, gopCacheMaxFrames: 2500, queueLengthSec: 30, mwLatencyMs: 350 },
+  publish: { firstPacketTimeoutMs: 20000, normalTimeoutMs: 5000 },
   httpHooks: {
-    enabled: false, onConnect: [], onClose: [], onPublish: [], onUnpublish: [], onPlay: [], onStop: [], onDvr: [], onHls: [], onHlsNotify: [],
+    enabled: false, onConnect: [], onClose: [], onPublish: [], onUnpublish: [], onPlay: [], onStop: [],
     timeoutMs: undefined, tlsVerify: true,
   },
   security: { enabled: false, rules: [] },
   refer: { enabled: false, all: [], publish: [], play: [] },
+  httpRemux: { enabled: false, mount: '[vhost]/[app]/[stream].flv', fastCacheSec: 0, dropIfNotMatch: true, hasAudio: true, hasVideo: true, guessHasAv: true },
   position: { file: 'test.conf', line: 2 },
 };
 
@@ -48,7 +48,7 @@ describe('buildConfig: defaults', () => {
       chunkSize: 60000,
       serverId: undefined,
       httpApi: { enabled: false, listen: { host: undefined, port: 1985 }, crossdomain: true },
-      httpServer: { enabled: false, listen: { host: undefined, port: 8080 }, dir: './objs/nginx/html' },
+      httpServer: { enabled: false, listen: [{ host: undefined, port: 8080 }], dir: './objs/nginx/html', crossdomain: true, trustedProxies: [] },
       hooks: { scripts: [], webhooks: [], stdioFormat: undefined, timeoutMs: 30000, concurrency: 10, queueSize: 1000 },
       vhosts: new Map([['__defaultVhost__', DEFAULT_VHOST]]),
     };
@@ -78,11 +78,6 @@ describe('buildConfig: defaults', () => {
   it('lets a vhost inherit the global chunk_size', () => {
     expect(vhostOf('listen 1935;\nchunk_size 4096;\nvhost __defaultVhost__ {}').chunkSize).toBe(4096);
     expect(vhostOf('listen 1935;\nchunk_size 4096;\nvhost __defaultVhost__ { chunk_size 128; }').chunkSize).toBe(128);
-  });
-
-  it('drops the mw_msgs default to 0 with min_latency on (SRS get_mw_msgs realtime)', () => {
-    expect(vhostOf('listen 1935;\nvhost __defaultVhost__ { min_latency on; }').play.mwMsgs).toBe(0);
-    expect(vhostOf('listen 1935;\nvhost __defaultVhost__ { min_latency on; play { mw_msgs 3; } }').play.mwMsgs).toBe(3);
   });
 });
 
@@ -129,8 +124,16 @@ describe('buildConfig: values are validated with file and line', () => {
     ['max_connections 0;', 'max_connections=0 is invalid, expecting an integer in 1..1000000'],
     ['http_api { listen 99999; }', 'http_api.listen.port=99999 is invalid, expecting a port in 0..65535'],
     ['http_server { enabled 1; }', 'http_server.enabled=1 is invalid, expecting on or off'],
-    ['vhost v { play { time_jitter none; } }', 'vhost.play.time_jitter=none is invalid, expecting one of full|zero|off'],
-    ['vhost v { play { mw_msgs 129; } }', 'vhost.play.mw_msgs=129 is invalid, expecting an integer in 0..128'],
+    ['http_server { crossdomain yes; }', 'http_server.crossdomain=yes is invalid, expecting on or off'],
+    ['http_server { listen 8080 [::1]:x; }', 'http_server.listen.port=x is invalid, expecting a port in 0..65535'],
+    ['http_server { listen 8080 :8080; }', 'http_server.listen :8080 is given twice'],
+    ['http_server { dir ""; }', 'http_server.dir takes exactly one value, got none'],
+    ['http_server { trusted_proxies 10.0.0.0/8 all; }', 'http_server.trusted_proxies=all is invalid, expecting an IP address or a CIDR'],
+    ['http_server { trusted_proxies 10.0.0.0/33; }', 'http_server.trusted_proxies=10.0.0.0/33 is invalid, expecting an IP address or a CIDR'],
+    ['vhost v { http_remux { mount [vhost]/[app]/[stream].mp4; } }', 'vhost.http_remux.mount=[vhost]/[app]/[stream].mp4 is invalid, expecting a path ending in .flv, .ts, .aac, .mp3'],
+    ['vhost v { http_remux { mount [vhost]/[app]/[stream]; } }', 'vhost.http_remux.mount=[vhost]/[app]/[stream] is invalid, expecting a path ending in .flv, .ts, .aac, .mp3'],
+    ['vhost v { http_remux { fast_cache -1; } }', 'vhost.http_remux.fast_cache=-1 is invalid, expecting a number in 0..3600'],
+    ['vhost v { http_remux { has_audio 1; } }', 'vhost.http_remux.has_audio=1 is invalid, expecting on or off'],
     ['vhost v { play { queue_length 1.2.3; } }', 'vhost.play.queue_length=1.2.3 is invalid, expecting a number in 0..3600'],
     ['vhost v { publish { normal_timeout 5s; } }', 'vhost.publish.normal_timeout=5s is invalid, expecting an integer in 0..3600000'],
     ['vhost v { out_ack_size -5; }', 'vhost.out_ack_size=-5 is invalid, expecting an integer in 0..2147483647'],
@@ -166,7 +169,7 @@ vhost __defaultVhost__ {
         enabled on;
         on_connect http://a/1 https://b/2;
         on_publish "http://a/3 http://a/4";
-        on_hls_notify http://127.0.0.1:8085/api/v1/hls/[app]/[stream]/[ts_url][param];
+        on_stop http://127.0.0.1:8085/api/v1/sessions?x=[app];
         timeout 1500ms;
         tls_verify off;
     }
@@ -174,7 +177,7 @@ vhost __defaultVhost__ {
     expect(hooks.enabled).toBe(true);
     expect(hooks.onConnect).toEqual(['http://a/1', 'https://b/2']);
     expect(hooks.onPublish).toEqual(['http://a/3', 'http://a/4']);
-    expect(hooks.onHlsNotify).toEqual(['http://127.0.0.1:8085/api/v1/hls/[app]/[stream]/[ts_url][param]']);
+    expect(hooks.onStop).toEqual(['http://127.0.0.1:8085/api/v1/sessions?x=[app]']);
     expect(hooks.timeoutMs).toBe(1500);
     expect(hooks.tlsVerify).toBe(false);
   });
@@ -195,6 +198,61 @@ vhost __defaultVhost__ {
       ],
     });
     expect(vhost.refer).toEqual({ enabled: true, all: ['a.com', 'b.com'], publish: [], play: ['p.com'] });
+  });
+
+  it('reads http_server: several listen addresses, crossdomain, our trusted_proxies', () => {
+    const { config, warnings } = buildText(`listen 1935;
+http_server {
+    enabled on;
+    listen 8080 127.0.0.1:8081;
+    listen [::1]:8082;
+    dir /srv/html;
+    crossdomain off;
+    trusted_proxies 10.0.0.1 192.168.0.0/16;
+    trusted_proxies ::1;
+}`);
+    expect(warnings).toEqual([]);
+    expect(config.httpServer).toEqual({
+      enabled: true,
+      listen: [{ host: undefined, port: 8080 }, { host: '127.0.0.1', port: 8081 }, { host: '::1', port: 8082 }],
+      dir: '/srv/html',
+      crossdomain: false,
+      trustedProxies: ['10.0.0.1', '192.168.0.0/16', '::1'],
+    });
+  });
+
+  it('reads http_remux; a mount without [stream] is accepted, as SRS does', () => {
+    const vhost = vhostOf(`listen 1935;
+vhost __defaultVhost__ {
+    http_remux {
+        enabled on;
+        mount /live/one.ts;
+        drop_if_not_match off;
+        has_audio off;
+        has_video off;
+        guess_has_av off;
+    }
+}`);
+    expect(vhost.httpRemux).toEqual({ enabled: true, mount: '/live/one.ts', fastCacheSec: 0, dropIfNotMatch: false, hasAudio: false, hasVideo: false, guessHasAv: false });
+  });
+
+  it('refuses a second http_remux in a vhost (SRS check_normal_config)', () => {
+    expect(errorOf('listen 1935;\nvhost v {\n  http_remux { enabled on; }\n  http_remux { enabled off; }\n  http_remux {}\n}'))
+      .toEqual([4, 'vhost.http_remux only one but count=3 of v', ConfigErrorCode.Invalid]);
+  });
+
+  it.each([['.aac'], ['.mp3']])('warns that an enabled %s mount is not served', (ext) => {
+    const { config, warnings } = buildText(`listen 1935;\nvhost v {\n  http_remux {\n    enabled on;\n    mount [vhost]/[app]/[stream]${ext};\n  }\n}`);
+    expect(config.vhosts.get('v')?.httpRemux.mount).toBe(`[vhost]/[app]/[stream]${ext}`);
+    expect(warnings).toEqual([{ file: 'test.conf', line: 5, directive: 'vhost.http_remux.mount', message: `not supported yet, the mount is not served (${ext}: HTTP-FLV and HTTP-TS are)` }]);
+  });
+
+  it('warns about fast_cache above 0 (it only affects .aac/.mp3), not about 0 or a disabled block', () => {
+    const warningsOf = (text: string) => buildText(`listen 1935;\nvhost v {\n  http_remux {\n    ${text}\n  }\n}`).warnings;
+    expect(warningsOf('enabled on; fast_cache 1.5;')).toEqual([{ file: 'test.conf', line: 4, directive: 'vhost.http_remux.fast_cache', message: 'not supported, ignored (it only affects .aac/.mp3 mounts)' }]);
+    expect(warningsOf('enabled on; fast_cache 0;')).toEqual([]);
+    expect(warningsOf('enabled off; fast_cache 30; mount [vhost]/[app]/[stream].aac;')).toEqual([]);
+    expect(buildText('listen 1935;\nvhost v { http_remux { enabled on; fast_cache 2; } }').config.vhosts.get('v')?.httpRemux.fastCacheSec).toBe(2);
   });
 
   it('reads our hooks block', () => {
@@ -247,6 +305,30 @@ vhost v {
       { file: 'test.conf', line: 2, directive: 'rtc_server', message: 'not supported, ignored' },
       { file: 'test.conf', line: 7, directive: 'vhost.hls', message: 'not supported, ignored' },
       { file: 'test.conf', line: 8, directive: 'vhost.play.atc', message: 'not supported, ignored' },
+    ]);
+  });
+
+  it('warns about what is parsed by SRS and has no consumer here: play, publish, http_hooks, https, tcp_nodelay', () => {
+    const { warnings } = buildText(`listen 1935;
+http_server {
+    https { enabled on; }
+}
+vhost v {
+    tcp_nodelay on;
+    play { mw_msgs 8; time_jitter full; }
+    publish { kickoff_for_idle 10; }
+    http_hooks { on_dvr http://a/1; on_hls http://a/2; on_hls_notify http://a/3; }
+}`);
+    const at = (line: number, directive: string, message = 'not supported, ignored') => ({ file: 'test.conf', line, directive, message });
+    expect(warnings).toEqual([
+      at(3, 'http_server.https'),
+      at(6, 'vhost.tcp_nodelay', 'has no effect: srs-ts always sets TCP_NODELAY'),
+      at(7, 'vhost.play.mw_msgs'),
+      at(7, 'vhost.play.time_jitter'),
+      at(8, 'vhost.publish.kickoff_for_idle'),
+      at(9, 'vhost.http_hooks.on_dvr'),
+      at(9, 'vhost.http_hooks.on_hls'),
+      at(9, 'vhost.http_hooks.on_hls_notify'),
     ]);
   });
 

@@ -1,7 +1,10 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { isHonouredPath } from '../../../src/config/check.js';
+import type { Directive } from '../../../src/config/directive.js';
 import { loadConfig } from '../../../src/config/load.js';
+import { parseConfigText } from '../../../src/config/parse.js';
 import { REPO_ROOT, buildText } from './helpers.js';
 
 /** The configs we ship in conf/ must load cleanly: no error, no warning. */
@@ -28,7 +31,7 @@ describe('conf/*.conf', () => {
       daemon: false,
       logTank: 'console',
       httpApi: { enabled: true, listen: { port: 1985 } },
-      httpServer: { enabled: true, listen: { port: 8080 }, dir: './objs/nginx/html' },
+      httpServer: { enabled: true, listen: [{ host: undefined, port: 8080 }], dir: './objs/nginx/html', crossdomain: true, trustedProxies: [] },
     });
     expect(config.vhosts.get('__defaultVhost__')?.play.gopCache).toBe(true);
   });
@@ -67,5 +70,20 @@ describe('conf/*.conf', () => {
     const { position: _a, ...fullVhost } = fullVhosts.get('__defaultVhost__') ?? {};
     const { position: _b, ...minimalVhost } = minimalVhosts.get('__defaultVhost__') ?? {};
     expect(fullVhost).toEqual(minimalVhost);
+  });
+
+  it('full.conf names only honoured directives, the commented-out examples included', () => {
+    // `#name value;` (no space after #) is a commented-out directive; prose comments start with `# `.
+    const text = readFileSync(path.join(REPO_ROOT, 'conf/full.conf'), 'utf8').replace(/^(\s*)#(?=[a-z_0-9]+\s+\S[^\n]*;\s*$)/gm, '$1');
+    const paths: string[][] = [];
+    const walk = (directives: readonly Directive[], parent: readonly string[]): void => {
+      for (const directive of directives) {
+        paths.push([...parent, directive.name]);
+        walk(directive.children, [...parent, directive.name]);
+      }
+    };
+    walk(parseConfigText(text, 'conf/full.conf'), []);
+    expect(paths.map((names) => names.join('.'))).toEqual(expect.arrayContaining(['srs_log_level_v2', 'http_server.trusted_proxies', 'vhost.http_hooks.on_connect', 'vhost.http_remux.mount']));
+    expect(paths.filter((names) => !isHonouredPath(names)).map((names) => names.join('.'))).toEqual([]);
   });
 });

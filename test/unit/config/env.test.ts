@@ -25,14 +25,17 @@ describe('SRS_* environment overrides (srs-spec §3.1)', () => {
       SRS_HTTP_API_LISTEN: '127.0.0.1:1986',
       SRS_HTTP_API_CROSSDOMAIN: 'off',
       SRS_HTTP_SERVER_ENABLED: 'on',
-      SRS_HTTP_SERVER_LISTEN: '8081',
+      SRS_HTTP_SERVER_LISTEN: '8081  127.0.0.1:8082',
       SRS_HTTP_SERVER_DIR: '/srv/html',
+      SRS_HTTP_SERVER_CROSSDOMAIN: 'off',
     });
     expect(config.listen).toEqual([{ host: undefined, port: 1936 }, { host: '127.0.0.1', port: 1937 }]);
     expect([config.maxConnections, config.daemon, config.pid, config.logTank, config.logLevel, config.logFile, config.serverId])
       .toEqual([7, false, '/tmp/x.pid', 'console', 'warn', '/tmp/x.log', 'vid-test']);
     expect(config.httpApi).toEqual({ enabled: true, listen: { host: '127.0.0.1', port: 1986 }, crossdomain: false });
-    expect(config.httpServer).toEqual({ enabled: true, listen: { host: undefined, port: 8081 }, dir: '/srv/html' });
+    expect(config.httpServer).toEqual({
+      enabled: true, listen: [{ host: undefined, port: 8081 }, { host: '127.0.0.1', port: 8082 }], dir: '/srv/html', crossdomain: false, trustedProxies: [],
+    });
   });
 
   it('read SRS`s second names (SRS_LOG_TANK, SRS_LOG_LEVEL) and let the v2 level win', () => {
@@ -42,7 +45,6 @@ describe('SRS_* environment overrides (srs-spec §3.1)', () => {
 
   it('apply vhost variables to every vhost', () => {
     const { config } = buildText(TWO_VHOSTS, {
-      SRS_VHOST_TCP_NODELAY: 'on',
       SRS_VHOST_MIN_LATENCY: 'on',
       SRS_VHOST_IN_ACK_SIZE: '1000',
       SRS_VHOST_OUT_ACK_SIZE: '0',
@@ -50,11 +52,8 @@ describe('SRS_* environment overrides (srs-spec §3.1)', () => {
       SRS_VHOST_PLAY_GOP_CACHE_MAX_FRAMES: '10',
       SRS_VHOST_PLAY_QUEUE_LENGTH: '5',
       SRS_VHOST_PLAY_MW_LATENCY: '0',
-      SRS_VHOST_PLAY_MW_MSGS: '2',
-      SRS_VHOST_PLAY_TIME_JITTER: 'off',
       SRS_VHOST_PUBLISH_FIRSTPKT_TIMEOUT: '1000',
       SRS_VHOST_PUBLISH_NORMAL_TIMEOUT: '2000',
-      SRS_VHOST_PUBLISH_KICKOFF_FOR_IDLE: '1.5',
       SRS_VHOST_HTTP_HOOKS_ENABLED: 'on',
       SRS_VHOST_HTTP_HOOKS_ON_CONNECT: 'http://e/connect',
       SRS_VHOST_HTTP_HOOKS_ON_CLOSE: 'http://e/close',
@@ -62,23 +61,37 @@ describe('SRS_* environment overrides (srs-spec §3.1)', () => {
       SRS_VHOST_HTTP_HOOKS_ON_UNPUBLISH: 'http://e/unpublish',
       SRS_VHOST_HTTP_HOOKS_ON_PLAY: 'http://e/play',
       SRS_VHOST_HTTP_HOOKS_ON_STOP: 'http://e/stop',
-      SRS_VHOST_HTTP_HOOKS_ON_DVR: 'http://e/dvr',
-      SRS_VHOST_HTTP_HOOKS_ON_HLS: 'http://e/hls',
-      SRS_VHOST_HTTP_HOOKS_ON_HLS_NOTIFY: 'http://e/notify',
+      SRS_VHOST_HTTP_REMUX_ENABLED: 'on',
+      SRS_VHOST_HTTP_REMUX_MOUNT: '[vhost]/[app]/[stream].ts',
+      SRS_VHOST_HTTP_REMUX_FAST_CACHE: '0',
+      SRS_VHOST_HTTP_REMUX_DROP_IF_NOT_MATCH: 'off',
+      SRS_VHOST_HTTP_REMUX_HAS_AUDIO: 'off',
+      SRS_VHOST_HTTP_REMUX_HAS_VIDEO: 'off',
+      SRS_VHOST_HTTP_REMUX_GUESS_HAS_AV: 'off',
     });
     for (const name of ['a.com', 'b.com']) {
       const vhost = config.vhosts.get(name);
       expect(vhost).toMatchObject({
-        tcpNodelay: true, minLatency: true, inAckSize: 1000, outAckSize: 0,
-        play: { gopCache: false, gopCacheMaxFrames: 10, queueLengthSec: 5, mwLatencyMs: 0, mwMsgs: 2, timeJitter: 'off' },
-        publish: { firstPacketTimeoutMs: 1000, normalTimeoutMs: 2000, kickoffForIdleSec: 1.5 },
+        minLatency: true, inAckSize: 1000, outAckSize: 0,
+        play: { gopCache: false, gopCacheMaxFrames: 10, queueLengthSec: 5, mwLatencyMs: 0 },
+        publish: { firstPacketTimeoutMs: 1000, normalTimeoutMs: 2000 },
         httpHooks: {
           enabled: true, onConnect: ['http://e/connect'], onClose: ['http://e/close'], onPublish: ['http://e/1', 'http://e/2'],
-          onUnpublish: ['http://e/unpublish'], onPlay: ['http://e/play'], onStop: ['http://e/stop'], onDvr: ['http://e/dvr'],
-          onHls: ['http://e/hls'], onHlsNotify: ['http://e/notify'],
+          onUnpublish: ['http://e/unpublish'], onPlay: ['http://e/play'], onStop: ['http://e/stop'],
         },
+        httpRemux: { enabled: true, mount: '[vhost]/[app]/[stream].ts', fastCacheSec: 0, dropIfNotMatch: false, hasAudio: false, hasVideo: false, guessHasAv: false },
       });
     }
+  });
+
+  it('warn at the vhost line, naming the variable, about an .aac/.mp3 mount or fast_cache from SRS_VHOST_HTTP_REMUX_*', () => {
+    const { warnings } = buildText(TWO_VHOSTS, {
+      SRS_VHOST_HTTP_REMUX_ENABLED: 'on', SRS_VHOST_HTTP_REMUX_MOUNT: '[vhost]/[app]/[stream].mp3', SRS_VHOST_HTTP_REMUX_FAST_CACHE: '30',
+    });
+    expect(warnings).toEqual([3, 4].flatMap((line) => [
+      { file: 'test.conf', line, directive: 'vhost.http_remux.mount', message: 'not supported yet, the mount is not served (.mp3: HTTP-FLV and HTTP-TS are) (from SRS_VHOST_HTTP_REMUX_MOUNT)' },
+      { file: 'test.conf', line, directive: 'vhost.http_remux.fast_cache', message: 'not supported, ignored (it only affects .aac/.mp3 mounts) (from SRS_VHOST_HTTP_REMUX_FAST_CACHE)' },
+    ]));
   });
 
   it('SRS_VHOST_CHUNK_SIZE sets the global and every vhost (SRS get_global_chunk_size); SRS_CHUNK_SIZE only the global', () => {
@@ -99,6 +112,8 @@ describe('SRS_* environment overrides (srs-spec §3.1)', () => {
     ['SRS_DAEMON', 'yes', 'env SRS_DAEMON: daemon=yes is invalid, expecting on or off'],
     ['SRS_MAX_CONNECTIONS', 'many', 'env SRS_MAX_CONNECTIONS: max_connections=many is invalid, expecting an integer in 1..1000000'],
     ['SRS_VHOST_PLAY_GOP_CACHE', 'true', 'env SRS_VHOST_PLAY_GOP_CACHE: vhost.play.gop_cache=true is invalid, expecting on or off'],
+    ['SRS_HTTP_SERVER_LISTEN', '8080 8080', 'env SRS_HTTP_SERVER_LISTEN: http_server.listen 8080 is given twice'],
+    ['SRS_VHOST_HTTP_REMUX_MOUNT', '[vhost]/[app]/[stream].m3u8', 'env SRS_VHOST_HTTP_REMUX_MOUNT: vhost.http_remux.mount=[vhost]/[app]/[stream].m3u8 is invalid, expecting a path ending in .flv, .ts, .aac, .mp3'],
     ['SRS_VHOST_HTTP_HOOKS_ON_PLAY', 'http://ok/1 nope', 'env SRS_VHOST_HTTP_HOOKS_ON_PLAY: vhost.http_hooks.on_play=nope is invalid, expecting an http:// or https:// URL'],
   ])('validate %s like the file (naming the variable)', (variable, value, message) => {
     const error = configErrorOf(() => buildText(TWO_VHOSTS, { [variable]: value }));

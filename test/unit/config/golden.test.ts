@@ -39,24 +39,25 @@ describe('golden valid configs', () => {
   it('reads SRS1/2 legacy forms the way SRS3+ rewrites them, with one warning each', () => {
     const file = `${CONF_FIXTURES}/valid/legacy-srs2.conf`;
     const { config, warnings } = loadConfig({ file, env: {}, cwd: REPO_ROOT });
-    expect(config.httpServer).toEqual({ enabled: true, listen: { host: undefined, port: 8081 }, dir: './objs/nginx/html' });
+    expect(config.httpServer).toEqual({ enabled: true, listen: [{ host: undefined, port: 8081 }], dir: './objs/nginx/html', crossdomain: true, trustedProxies: [] });
     const vhost = config.vhosts.get('legacy.srs.com');
     // SRS get_or_create: the vhost-level gop_cache goes into the existing play{} and replaces its gop_cache.
-    expect(vhost?.play).toEqual({ gopCache: false, gopCacheMaxFrames: 2500, queueLengthSec: 12, mwLatencyMs: 100, mwMsgs: 4, timeJitter: 'zero' });
-    expect(vhost?.publish).toEqual({ firstPacketTimeoutMs: 15000, normalTimeoutMs: 7000, kickoffForIdleSec: 0 });
+    expect(vhost?.play).toEqual({ gopCache: false, gopCacheMaxFrames: 2500, queueLengthSec: 12, mwLatencyMs: 100 });
+    expect(vhost?.publish).toEqual({ firstPacketTimeoutMs: 15000, normalTimeoutMs: 7000 });
     expect(vhost?.refer).toEqual({ enabled: true, all: ['a.com', 'b.com'], publish: [], play: ['play.com'] });
     expect(warnings.map((w) => [w.line, w.directive, w.message])).toEqual([
       [3, 'http_stream', 'legacy SRS form, read as http_server'],
       [9, 'vhost.gop_cache', 'legacy SRS form, read as vhost.play.gop_cache'],
       [10, 'vhost.queue_length', 'legacy SRS form, read as vhost.play.queue_length'],
       [11, 'vhost.mw_latency', 'legacy SRS form, read as vhost.play.mw_latency'],
-      [12, 'vhost.time_jitter', 'legacy SRS form, read as vhost.play.time_jitter'],
+      [12, 'vhost.time_jitter', 'not supported, ignored (legacy SRS form of vhost.play.time_jitter)'],
       [13, 'vhost.publish_1stpkt_timeout', 'legacy SRS form, read as vhost.publish.firstpkt_timeout'],
       [14, 'vhost.publish_normal_timeout', 'legacy SRS form, read as vhost.publish.normal_timeout'],
       [15, 'vhost.refer', 'legacy SRS form, read as vhost.refer.all'],
       [16, 'vhost.refer_play', 'legacy SRS form, read as vhost.refer.play'],
       // mr {} becomes publish.mr/mr_latency, which we do not implement: one warning says both.
       [17, 'vhost.mr', 'not supported, ignored (legacy SRS form of vhost.publish.mr)'],
+      [23, 'vhost.play.mw_msgs', 'not supported, ignored'],
     ]);
     expect(warnings.every((w) => w.file === file)).toBe(true);
   });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigErrorCode } from '../../../src/config/codes.js';
-import { loadConfig } from '../../../src/config/load.js';
+import { loadConfig, type ConfigFileSystem } from '../../../src/config/load.js';
 import { CONF_FIXTURES, REPO_ROOT, configErrorOf } from './helpers.js';
 
 const INCLUDES = `${CONF_FIXTURES}/include`;
@@ -69,6 +69,30 @@ describe('include (srs-spec §3.1)', () => {
     writeFileSync(path.join(scratch, 'chain20.conf'), 'listen 1935;\n');
     const error = configErrorOf(() => loadConfig({ file: path.join(scratch, 'chain0.conf'), env: {}, cwd: REPO_ROOT }));
     expect(error.message).toBe(`${path.join(scratch, 'chain16.conf')}:1: includes nested deeper than 16 files`);
+  });
+});
+
+describe('the fileSystem option', () => {
+  /** Files held in memory; any other path is missing (ENOENT), as node:fs would say. */
+  function memory(files: Readonly<Record<string, string>>): ConfigFileSystem {
+    const get = (file: string): Buffer => {
+      const text = files[file];
+      if (text === undefined) throw Object.assign(new Error(`ENOENT: ${file}`), { code: 'ENOENT' });
+      return Buffer.from(text);
+    };
+    return {
+      stat: (file) => ({ isFile: () => true, isDirectory: () => false, size: get(file).length }),
+      realpath: (file) => (get(file), file),
+      readPrefix: (file, maxBytes) => get(file).subarray(0, maxBytes),
+    };
+  }
+
+  it('is where the main file and absolute includes are read: what the machine has does not matter', () => {
+    const main = 'listen 1935;\ninclude /etc/nginx/mime.types;\n';
+    const seen = memory({ '/v/srs.conf': main, '/etc/nginx/mime.types': 'vhost from.memory {}\n' });
+    expect([...loadConfig({ file: '/v/srs.conf', env: {}, cwd: '/v', fileSystem: seen }).config.vhosts.keys()]).toEqual(['from.memory']);
+    const error = configErrorOf(() => loadConfig({ file: '/v/srs.conf', env: {}, cwd: '/v', fileSystem: memory({ '/v/srs.conf': main }) }));
+    expect(error.message).toBe('/v/srs.conf:2: include /etc/nginx/mime.types: no such file (tried /etc/nginx/mime.types)');
   });
 });
 

@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/errors.js';
-import { loadConfig } from '../../../src/config/load.js';
+import { NODE_FILE_SYSTEM, loadConfig, type ConfigFileSystem } from '../../../src/config/load.js';
 import { NOT_SUPPORTED } from '../../../src/config/warning.js';
 import { REPO_ROOT, configErrorOf } from './helpers.js';
 
@@ -23,8 +23,24 @@ const REFUSED: Readonly<Record<string, [number, string]>> = {
 };
 const loadable = files.filter((name) => !(name in REFUSED));
 
+/**
+ * The repository only: nginx.proxy.conf includes /etc/nginx/mime.types,
+ * which a machine with nginx has. Outside the repository every path is
+ * missing (ENOENT), so the result does not depend on the machine.
+ */
+const REPO_ONLY: ConfigFileSystem = {
+  stat: (file) => NODE_FILE_SYSTEM.stat(visible(file)),
+  realpath: (file) => NODE_FILE_SYSTEM.realpath(visible(file)),
+  readPrefix: (file, maxBytes) => NODE_FILE_SYSTEM.readPrefix(visible(file), maxBytes),
+};
+
+function visible(file: string): string {
+  if (path.resolve(file).startsWith(path.resolve(REPO_ROOT) + path.sep)) return file;
+  throw Object.assign(new Error(`ENOENT: no such file or directory, '${file}'`), { code: 'ENOENT' });
+}
+
 function load(name: string) {
-  return loadConfig({ file: `${SRS_DIR}/${name}`, env: {}, cwd: REPO_ROOT });
+  return loadConfig({ file: `${SRS_DIR}/${name}`, env: {}, cwd: REPO_ROOT, fileSystem: REPO_ONLY });
 }
 
 describe('SRS conf corpus', () => {
