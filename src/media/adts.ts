@@ -16,7 +16,7 @@ export const ERR_TS_AUDIO_FRAME = 'ERR_TS_AUDIO_FRAME';
 
 export const ADTS_HEADER_SIZE = 7;
 const MAX_FRAME_LENGTH = 0x1fff;
-/** samplingFrequencyIndex 13 and 14 are reserved, 15 means an explicit 24-bit rate (14496-3 Table 1.18). */
+/** samplingFrequencyIndex 13 and 14 are reserved, 15 means an explicit 24-bit rate ADTS cannot carry (14496-3 1.6.3.4). */
 const MAX_SAMPLING_INDEX = 12;
 const AOT_SBR = 5;
 const AOT_PS = 29;

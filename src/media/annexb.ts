@@ -3,9 +3,9 @@ import { ProtocolError } from '../errors.js';
 /**
  * AVC/HEVC from the MP4 ("AVCC/HVCC") form FLV carries to the Annex B byte
  * stream MPEG-TS carries (ISO/IEC 13818-1 2.14 and 2.17 point at ITU-T H.264
- * Annex B / H.265 Annex B): decoder configuration records (ISO/IEC 14496-15
- * 5.3.3.1 AVC, 8.3.3.1 HEVC) give the parameter sets and the NALU length
- * size; frames are length-prefixed NAL units (14496-15 5.3.2 / 8.3.2).
+ * Annex B / H.265 Annex B): decoder configuration records (ISO/IEC
+ * 14496-15:2017 5.3.3.1 AVC, 8.3.3.1 HEVC) give the parameter sets and the
+ * NALU length size; frames are NAL units each behind that many length bytes.
  * Every read is bounds-checked; failures throw ProtocolError with one of the
  * codes below.
  */

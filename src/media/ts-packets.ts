@@ -81,8 +81,9 @@ export function pmtPacket(continuityCounter: number, version: number, pcrPid: nu
 }
 
 /**
- * A long-form section (2.4.4.11 syntax) in one TS packet: pointer_field 0,
- * header, body, CRC_32, then 0xFF fill, which 2.4.4.2 allows after a section.
+ * A long-form section in one TS packet: pointer_field 0, header, body,
+ * CRC_32, then 0xFF fill (2.4.4: stuffing bytes may follow the last section
+ * in a packet; a decoder discards them).
  */
 function psiPacket(pid: number, continuityCounter: number, tableId: number, tableIdExtension: number, version: number, body: Buffer): Buffer {
   const packet = Buffer.alloc(TS_PACKET_SIZE, 0xff);
@@ -135,8 +136,8 @@ export interface PesPackets {
 /**
  * One PES (header + the payload chunks, in order) as whole TS packets. The
  * first carries payload_unit_start_indicator and, when asked, PCR and
- * random_access_indicator; the last is filled with adaptation-field stuffing
- * (2.4.3.5: the only stuffing allowed in packets carrying PES data).
+ * random_access_indicator; the last is filled with adaptation-field stuffing,
+ * the only stuffing packets carrying PES data may have (2.4.3.3, 2.4.3.5).
  */
 export function pesPackets(options: PesOptions, payload: readonly Buffer[], continuityCounter: number): PesPackets {
   const pes = Buffer.concat([pesHeader(options, payload.reduce((sum, chunk) => sum + chunk.length, 0)), ...payload]);

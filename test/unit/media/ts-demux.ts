@@ -134,8 +134,8 @@ function parsePes(pid: number, first: TsPacket, bytes: Buffer): PesUnit {
   return { pid, streamId: bytes[3]!, lengthField, pts, dts, hasDts, pcr: first.pcr, randomAccess: first.randomAccess, data: bytes.subarray(9 + headerLength) };
 }
 
-/** Reads a whole stream; the first packet of a PID may have any counter, later ones must follow (unless `continuity` is false). */
-export function demux(ts: Buffer, options: { continuity?: boolean } = {}): Demuxed {
+/** Reads a whole stream; the first packet of a PID may have any counter, later ones must follow. */
+export function demux(ts: Buffer): Demuxed {
   if (ts.length % 188 !== 0) throw new Error(`length ${ts.length} is not a multiple of 188`);
   const packets: TsPacket[] = [];
   const pats: number[] = [];
@@ -153,7 +153,7 @@ export function demux(ts: Buffer, options: { continuity?: boolean } = {}): Demux
     packets.push(packet);
     const previous = lastCounter.get(packet.pid);
     if (packet.hasPayload) {
-      if (options.continuity !== false && previous !== undefined && packet.continuityCounter !== ((previous + 1) & 0x0f)) {
+      if (previous !== undefined && packet.continuityCounter !== ((previous + 1) & 0x0f)) {
         throw new Error(`continuity gap on PID ${packet.pid}: ${previous} -> ${packet.continuityCounter}`);
       }
       lastCounter.set(packet.pid, packet.continuityCounter);
