@@ -36,9 +36,10 @@ const TIMER_CALL = /\b(setTimeout|setInterval|setImmediate)\s*\(/;
 /**
  * Top-level mutable state: a `let`/`var` at column 0, or a top-level const
  * that is a fresh collection or an empty array/object to be filled later.
- * Frozen tables and literal constants are fine.
+ * Frozen tables, literal constants and collections typed `ReadonlySet` /
+ * `ReadonlyMap` (lookup tables) are fine.
  */
-const TOP_LEVEL_STATE = /^(?:export\s+)?(?:(?:let|var)\s+\w+|const\s+\w+(?:\s*:[^=\n]+)?\s*=\s*(?:new\s+(?:Map|Set|WeakMap|WeakSet|Array)\b|\[\s*\]|\{\s*\}))/m;
+const TOP_LEVEL_STATE = /^(?:export\s+)?(?:(?:let|var)\s+\w+|const\s+\w+(?!\s*:\s*Readonly)(?:\s*:[^=\n]+)?\s*=\s*(?:new\s+(?:Map|Set|WeakMap|WeakSet|Array)\b|\[\s*\]|\{\s*\}))/m;
 
 interface SourceFile {
   /** Repository-relative, '/'-separated: `src/rtmp/url.ts`. */
@@ -202,7 +203,7 @@ describe('architecture checker (self-check on fake files)', () => {
       file('src/hooks/webhook.ts', "import { request } from 'undici';\nimport type { Config } from '../config/schema.js';\nimport type { Stream } from '../core/stream.js';\n"),
       file('src/server/rtmp-session.ts', "import { RtmpConnection } from '../rtmp/connection.js';\nimport type { HookSystem } from '../hooks/hook-system.js';\nimport net from 'node:net';\n"),
       file('src/app.ts', "import { RtmpServer } from './server/rtmp/rtmp-server.js';\nimport { ClientRegistry } from './session/client-registry.js';\n"),
-      file('src/session/client.ts', "import { Hub } from '../core/hub.js';\nimport type { HookPort } from '../hooks/events.js';\nconst FAILED = Object.freeze({ a: 1 });\n"),
+      file('src/session/client.ts', "import { Hub } from '../core/hub.js';\nimport type { HookPort } from '../hooks/events.js';\nconst FAILED = Object.freeze({ a: 1 });\nconst KINDS: ReadonlySet<string> = new Set(['a']);\n"),
       file('src/server/http/live.ts', "import { Client } from '../../session/client.js';\nimport { createServer } from 'node:http';\n"),
       file('src/cli.ts', "import { startServer } from './app.js';\n"),
       file('src/index.ts', "export { startServer } from './app.js';\nexport type { HookEvent } from './hooks/events.js';\nexport * from './client/rtmp-client.js';\n"),
