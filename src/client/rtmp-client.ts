@@ -140,11 +140,17 @@ export class RtmpClient {
     await started;
   }
 
-  /** createStream, play; resolves on NetStream.Play.Start. */
-  async play(): Promise<void> {
+  /**
+   * createStream, play; resolves on NetStream.Play.Start. `durationMs`
+   * asks the server to stop after that much media, sent in milliseconds as
+   * librtmp does (`rtmpdump -B`); absent: play to the end.
+   */
+  async play(options: { durationMs?: number } = {}): Promise<void> {
     await this.createStream();
     const started = this.waitStatus(StatusCode.PlayStart);
-    this.invoke(ChunkStreamId.OverStream, this.streamId, 'play', this.takeTransactionId(), null, this.streamName, -2);
+    const args: (string | number | null)[] = [null, this.streamName, -2];
+    if (options.durationMs !== undefined) args.push(options.durationMs);
+    this.invoke(ChunkStreamId.OverStream, this.streamId, 'play', this.takeTransactionId(), ...args);
     this.write(this.writer.encode(setBufferLengthMessage(this.streamId, PLAY_BUFFER_MS), ChunkStreamId.ProtocolControl));
     await started;
   }
