@@ -158,7 +158,6 @@ export class LiveViewer {
       res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body), Connection: 'close' });
       res.end(body);
     }
-    this.phase = 'closed';
     this.client.close(refusal.reason, refusal.description);
   }
 }
