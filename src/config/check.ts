@@ -15,7 +15,7 @@ import { NOT_SUPPORTED, type ConfigWarning } from './warning.js';
  */
 
 /** Directives that may appear several times in one block and are all read. */
-const REPEATABLE = new Set(['listen', 'vhost', 'hooks.script', 'hooks.webhook', 'vhost.security.allow', 'vhost.security.deny']);
+const REPEATABLE: ReadonlySet<string> = new Set(['listen', 'vhost', 'hooks.script', 'hooks.webhook', 'vhost.security.allow', 'vhost.security.deny']);
 
 /** Checks names over the (legacy-rewritten) root; throws ConfigError on the first unknown name. */
 export function checkDirectiveNames(root: readonly Directive[]): ConfigWarning[] {
