@@ -8,7 +8,7 @@ import { ChunkWriter, MEDIA_CSID } from '../rtmp/chunk-writer.js';
 import { decodeCommand, type RtmpCommand } from '../rtmp/commands.js';
 import { ChunkStreamId, MessageType, StatusCode, UserControlType } from '../rtmp/constants.js';
 import { DEFAULT_RTMP_LIMITS, type PublishType } from '../rtmp/connection.js';
-import { HELLO_BYTES, answerServerHello, createClientHello, type ClientHello } from '../rtmp/handshake.js';
+import { HELLO_BYTES, answerServerHello, createClientHello, type ClientHello, type HandshakeState } from '../rtmp/handshake.js';
 import { PACKET_BYTES } from '../rtmp/handshake-digest.js';
 import {
   acknowledgementMessage,
@@ -35,6 +35,11 @@ export interface RtmpClientOptions {
   complexHandshake?: boolean;
   /** Our outgoing chunk size, announced with Set Chunk Size (default 4096). */
   chunkSize?: number;
+  /**
+   * Handshake randomness pool and digest hint shared by many clients (a load
+   * generator); default fresh CSPRNG bytes for this client's one handshake.
+   */
+  handshakeState?: HandshakeState;
 }
 
 /** A status the server sent with onStatus. */
@@ -167,7 +172,7 @@ export class RtmpClient {
   }
 
   private start(): Promise<RtmpClient> {
-    const hello = createClientHello(this.options.complexHandshake ?? true);
+    const hello = createClientHello(this.options.complexHandshake ?? true, this.options.handshakeState?.random.source);
     this.handshake = { hello, bytes: Buffer.allocUnsafe(S0S1S2_BYTES), length: 0 };
     const connected = new Promise<RtmpClient>((resolve, reject) => {
       this.pending.set(1, { resolve: (command) => resolve(this.onConnected(command)), reject });
@@ -186,7 +191,8 @@ export class RtmpClient {
   private finishHandshake(s0s1s2: Buffer, rest: Buffer): void {
     const hello = (this.handshake as { hello: ClientHello }).hello;
     this.handshake = undefined;
-    const { c2 } = answerServerHello(s0s1s2, hello);
+    const shared = this.options.handshakeState;
+    const { c2 } = answerServerHello(s0s1s2, hello, shared?.random.source, shared?.digestHint);
     const chunkSize = this.options.chunkSize ?? DEFAULT_CHUNK_SIZE;
     const control = this.writer.encode(setChunkSizeMessage(chunkSize), ChunkStreamId.ProtocolControl);
     this.writer.setChunkSize(chunkSize);

@@ -15,7 +15,7 @@ import { NO_EFFECT_TCP_NODELAY, NOT_SUPPORTED, type ConfigWarning } from './warn
  */
 
 /** Directives that may appear several times in one block and are all read. */
-const REPEATABLE = new Set([
+const REPEATABLE: ReadonlySet<string> = new Set([
   'listen', 'vhost', 'hooks.script', 'hooks.webhook', 'vhost.security.allow', 'vhost.security.deny', 'http_server.listen', 'http_server.trusted_proxies',
 ]);
 

@@ -33,9 +33,9 @@ interface Draft {
 }
 
 /** vhost-level names SRS3 moved into `play {}` (transform :590-603). */
-const PLAY_SHADOWS = new Set(['time_jitter', 'mix_correct', 'atc', 'atc_auto', 'mw_latency', 'gop_cache', 'gop_cache_max_frames', 'queue_length', 'send_min_interval', 'reduce_sequence_header']);
+const PLAY_SHADOWS: ReadonlySet<string> = new Set(['time_jitter', 'mix_correct', 'atc', 'atc_auto', 'mw_latency', 'gop_cache', 'gop_cache_max_frames', 'queue_length', 'send_min_interval', 'reduce_sequence_header']);
 /** vhost-level names SRS3 moved into `cluster {}` (transform :624-637). */
-const CLUSTER_SHADOWS = new Set(['mode', 'origin', 'token_traverse', 'vhost', 'debug_srs_upnode']);
+const CLUSTER_SHADOWS: ReadonlySet<string> = new Set(['mode', 'origin', 'token_traverse', 'vhost', 'debug_srs_upnode']);
 /** vhost-level timeouts SRS3 moved into `publish {}` (transform :556-586). */
 const PUBLISH_RENAMES: Readonly<Record<string, string>> = { publish_1stpkt_timeout: 'firstpkt_timeout', publish_normal_timeout: 'normal_timeout' };
 /** SRS1/2 refer forms (transform :476-505). */

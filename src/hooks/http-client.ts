@@ -75,8 +75,9 @@ export function createHookHttpClient(limits: HttpClientLimits = DEFAULT_HTTP_CLI
     }
     return agent;
   };
+  const targets = new TargetCache();
   return {
-    post: (url, body, options) => postOnce(agentFor(options.tlsVerify), url, body, options),
+    post: (url, body, options) => postOnce(agentFor(options.tlsVerify), targets, url, body, options),
     close: async () => {
       const closing = [...agents.values()].map((agent) => agent.close());
       agents.clear();
@@ -96,24 +97,29 @@ interface Target {
 
 /** Hook URLs come from the config: a handful, posted to once per session each. */
 const TARGET_CACHE_LIMIT = 64;
-const targets = new Map<string, Target | undefined>();
 
-/** The origin and path of an http(s) URL, parsed once per distinct URL; undefined when invalid. */
-function targetOf(url: string): Target | undefined {
-  if (targets.has(url)) return targets.get(url);
-  let target: Target | undefined;
-  if (/^https?:\/\//i.test(url) && URL.canParse(url)) {
-    const parsed = new URL(url);
-    target = { origin: parsed.origin, path: parsed.pathname + parsed.search };
+/** URL -> parsed target, one per client; bounded at {@link TARGET_CACHE_LIMIT} URLs. */
+class TargetCache {
+  private readonly targets = new Map<string, Target | undefined>();
+
+  /** The origin and path of an http(s) URL, parsed once per distinct URL; undefined when invalid. */
+  targetOf(url: string): Target | undefined {
+    const targets = this.targets;
+    if (targets.has(url)) return targets.get(url);
+    let target: Target | undefined;
+    if (/^https?:\/\//i.test(url) && URL.canParse(url)) {
+      const parsed = new URL(url);
+      target = { origin: parsed.origin, path: parsed.pathname + parsed.search };
+    }
+    // A reload may bring new URLs; dropping the whole cache keeps it bounded without bookkeeping.
+    if (targets.size >= TARGET_CACHE_LIMIT) targets.clear();
+    targets.set(url, target);
+    return target;
   }
-  // A reload may bring new URLs; dropping the whole cache keeps it bounded without bookkeeping.
-  if (targets.size >= TARGET_CACHE_LIMIT) targets.clear();
-  targets.set(url, target);
-  return target;
 }
 
-function postOnce(agent: Agent, url: string, body: string, options: HttpPostOptions): Promise<HttpPostResult> {
-  const target = targetOf(url);
+function postOnce(agent: Agent, targets: TargetCache, url: string, body: string, options: HttpPostOptions): Promise<HttpPostResult> {
+  const target = targets.targetOf(url);
   if (target === undefined) return Promise.resolve({ kind: 'failure', failure: 'bad_url', message: 'invalid url' });
   if (options.signal?.aborted === true) return Promise.resolve({ kind: 'failure', failure: 'aborted', message: 'aborted' });
   return new Promise((resolve) => {

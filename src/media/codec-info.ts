@@ -41,7 +41,7 @@ export interface AudioCodecInfo {
 
 // The SPS is at most 64 KiB (a u16 length), so every loop below is bounded by it.
 const MAX_EXP_GOLOMB_ZEROS = 31;
-const AVC_HIGH_PROFILES = new Set([100, 110, 122, 244, 44, 83, 86, 118, 128, 138, 139, 134, 135]);
+const AVC_HIGH_PROFILES: ReadonlySet<number> = new Set([100, 110, 122, 244, 44, 83, 86, 118, 128, 138, 139, 134, 135]);
 const AVC_PROFILE_NAMES: Readonly<Record<number, string>> = { 66: 'Baseline', 77: 'Main', 88: 'Extended', 100: 'High', 110: 'High10', 122: 'High422', 244: 'High444' };
 const HEVC_PROFILE_NAMES: Readonly<Record<number, string>> = { 1: 'Main', 2: 'Main10', 3: 'MainStillPicture', 4: 'RExt' };
 const AAC_OBJECT_NAMES: Readonly<Record<number, string>> = { 1: 'Main', 2: 'LC', 3: 'SSR', 5: 'HE', 29: 'HEv2' };

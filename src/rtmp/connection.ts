@@ -17,7 +17,7 @@ import {
 } from './commands.js';
 import { ChunkStreamId, MessageType, PeerBandwidthLimit, RtmpSize, UserControlType } from './constants.js';
 import { HandshakeAcceptor } from './handshake-acceptor.js';
-import type { RandomSource } from './handshake.js';
+import type { HandshakeState, RandomSource } from './handshake.js';
 import {
   acknowledgementMessage,
   decodeControlMessage,
@@ -78,7 +78,13 @@ export interface RtmpServerConnectionOptions {
   clientId: string;
   /** Acknowledge every this many received bytes before the peer sets its own window (SRS `in_ack_size`); 0 = off. */
   inAckSize?: number;
-  /** Handshake randomness; tests pass a fixed source for golden vectors. */
+  /**
+   * What the server shares across its handshakes (randomness pool, digest
+   * schema hint): one per RTMP server. Without it each connection draws fresh
+   * CSPRNG bytes and keeps its own hint: the same bytes on the wire, slower.
+   */
+  handshakeState?: HandshakeState;
+  /** Handshake randomness, over `handshakeState`'s pool; tests pass a fixed source for golden vectors. */
   randomBytes?: RandomSource;
   /**
    * Check C2's signature against our S1 (`handshakeInfo.isC2Verified`): proof
@@ -126,7 +132,8 @@ export class RtmpServerConnection implements MessageSink {
     this.ackWindowBytes = options.inAckSize ?? 0;
     this.amfLimits = { maxDepth: this.limits.maxAmfDepth, maxStringBytes: this.limits.maxAmfStringBytes };
     this.reader = new ChunkReader(this.limits);
-    this.handshake = new HandshakeAcceptor(options.randomBytes, options.verifyC2 ?? false);
+    const shared = options.handshakeState;
+    this.handshake = new HandshakeAcceptor(options.randomBytes ?? shared?.random.source, options.verifyC2 ?? false, shared?.digestHint);
     this.streams = new StreamCommandHandler(
       (message) => this.send(message),
       (event) => this.events.push(event),

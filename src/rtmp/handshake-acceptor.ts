@@ -1,4 +1,4 @@
-import { PACKET_BYTES } from './handshake-digest.js';
+import { DigestSchemaHint, PACKET_BYTES } from './handshake-digest.js';
 import { HELLO_BYTES, answerClientHello, checkC0, verifyClientAnswer, type RandomSource } from './handshake.js';
 
 /** One step of the server handshake. */
@@ -35,9 +35,12 @@ export class HandshakeAcceptor {
   isC2Verified = false;
 
   constructor(
+    /** S1/S2 randomness; default fresh CSPRNG bytes (a server passes its shared pool). */
     private readonly randomBytes?: RandomSource,
     /** Check C2's signature (diagnostics); otherwise `isC2Verified` stays false. */
     private readonly verifyC2 = true,
+    /** Which digest schema to try first; default a hint of this acceptor's own (a server passes its shared one). */
+    private readonly digestHint = new DigestSchemaHint(),
   ) {}
 
   /** Consumes handshake bytes from `bytes`. Throws ProtocolError on a bad C0. */
@@ -51,7 +54,7 @@ export class HandshakeAcceptor {
       this.c0c1Length += count;
       pos = count;
       if (this.c0c1Length < HELLO_BYTES) return { reply: undefined, isDone: false, rest: EMPTY };
-      const hello = answerClientHello(this.c0c1, this.randomBytes);
+      const hello = answerClientHello(this.c0c1, this.randomBytes, this.digestHint);
       this.isComplex = hello.isComplex;
       this.s1Digest = hello.s1Digest;
       reply = hello.s0s1s2;

@@ -75,15 +75,18 @@ export function imprintDigest(packet: Buffer, schema: DigestSchema, key: Buffer)
  * The schema the last digest was found under, tried first next time: a
  * server's digest clients are mostly one kind (ffmpeg writes schema 1), and
  * each miss is an HMAC over the whole packet. Which one is tried first only
- * changes the answer if a packet validated under both, a 2^-256 event.
+ * changes the answer if a packet validated under both, a 2^-256 event. The
+ * owner of many handshakes (an RTMP server) keeps one and shares it.
  */
-let likelySchema: DigestSchema = 0;
+export class DigestSchemaHint {
+  schema: DigestSchema = 0;
+}
 
-/** Finds a valid digest in a C1/S1 under either schema (SRS tries schema 0 first; see `likelySchema`). */
-export function findDigest(packet: Buffer, key: Buffer): { schema: DigestSchema; digest: Buffer } | undefined {
-  const first = likelySchema;
+/** Finds a valid digest in a C1/S1 under either schema, `hint`'s first (SRS tries schema 0 first), and updates `hint`. */
+export function findDigest(packet: Buffer, key: Buffer, hint: DigestSchemaHint): { schema: DigestSchema; digest: Buffer } | undefined {
+  const first = hint.schema;
   const found = digestUnder(packet, key, first) ?? digestUnder(packet, key, first === 0 ? 1 : 0);
-  if (found !== undefined) likelySchema = found.schema;
+  if (found !== undefined) hint.schema = found.schema;
   return found;
 }
 

@@ -11,31 +11,50 @@ import {
   imprintDigest,
   imprintResponseDigest,
   verifyResponseDigest,
+  DigestSchemaHint,
   type DigestSchema,
 } from './handshake-digest.js';
 
 /** Source of random bytes; tests pass a fixed one to get golden vectors. */
 export type RandomSource = (size: number) => Buffer;
 
-/** Random bytes handed out per refill of {@link pooledRandomBytes}: about 20 handshakes. */
+/** Fresh CSPRNG bytes per call: correct, just an allocation and a getrandom call each time. */
+export function freshRandomBytes(size: number): Buffer {
+  return randomFillSync(Buffer.allocUnsafe(size));
+}
+
+/** Random bytes handed out per refill of a {@link RandomPool}: about 20 server handshakes. */
 const RANDOM_POOL_BYTES = 64 * 1024;
-let randomPool = Buffer.alloc(0);
-let randomPoolOffset = 0;
 
 /**
  * Handshake randomness from a pool refilled by the CSPRNG: one getrandom call
- * per ~20 sessions instead of two allocations and calls per handshake. The
- * returned view is only valid until the next call: callers copy it at once.
+ * per ~20 sessions instead of two allocations and calls per handshake. Worth
+ * it for the owner of many handshakes (one per RTMP server); a single
+ * handshake is better served by {@link freshRandomBytes}.
  */
-function pooledRandomBytes(size: number): Buffer {
-  if (size > RANDOM_POOL_BYTES) return randomFillSync(Buffer.allocUnsafeSlow(size));
-  if (randomPoolOffset + size > randomPool.length) {
-    randomPool = randomFillSync(Buffer.allocUnsafeSlow(RANDOM_POOL_BYTES));
-    randomPoolOffset = 0;
+export class RandomPool {
+  private pool = Buffer.alloc(0);
+  private offset = 0;
+  /** {@link take} bound, to pass where a {@link RandomSource} is wanted. */
+  readonly source: RandomSource = (size) => this.take(size);
+
+  /** `size` random bytes; the returned view is only valid until the next call: callers copy it at once. */
+  take(size: number): Buffer {
+    if (size > RANDOM_POOL_BYTES) return randomFillSync(Buffer.allocUnsafeSlow(size));
+    if (this.offset + size > this.pool.length) {
+      this.pool = randomFillSync(Buffer.allocUnsafeSlow(RANDOM_POOL_BYTES));
+      this.offset = 0;
+    }
+    const view = this.pool.subarray(this.offset, this.offset + size);
+    this.offset += size;
+    return view;
   }
-  const view = randomPool.subarray(randomPoolOffset, randomPoolOffset + size);
-  randomPoolOffset += size;
-  return view;
+}
+
+/** What the owner of many handshakes shares across them: one randomness pool, one digest schema hint. */
+export class HandshakeState {
+  readonly random = new RandomPool();
+  readonly digestHint = new DigestSchemaHint();
 }
 
 /** Bytes of C0+C1 (and of S0+S1). */
@@ -72,11 +91,15 @@ export function checkC0(version: number): void {
  * either schema gets the digest handshake in the same schema (as SRS);
  * anything else the simple handshake: random S1, S2 = C1 echoed.
  */
-export function answerClientHello(c0c1: Buffer, randomBytes: RandomSource = pooledRandomBytes): ServerHello {
+export function answerClientHello(
+  c0c1: Buffer,
+  randomBytes: RandomSource = freshRandomBytes,
+  digestHint: DigestSchemaHint = new DigestSchemaHint(),
+): ServerHello {
   checkC0(c0c1[0] as number);
   const c1 = c0c1.subarray(1, HELLO_BYTES);
   const hasVersion = c1.readUInt32BE(4) !== 0;
-  const found = hasVersion ? findDigest(c1, FLASH_PLAYER_KEY_TEXT) : undefined;
+  const found = hasVersion ? findDigest(c1, FLASH_PLAYER_KEY_TEXT, digestHint) : undefined;
   const out = Buffer.allocUnsafe(1 + 2 * PACKET_BYTES);
   out[0] = RTMP_VERSION;
   const s1 = out.subarray(1, HELLO_BYTES);
@@ -104,7 +127,7 @@ export interface ClientHello {
 }
 
 /** Builds C0C1: with `complex`, a digest C1 in schema 1 exactly like ffmpeg; otherwise a simple one. */
-export function createClientHello(complex: boolean, randomBytes: RandomSource = pooledRandomBytes): ClientHello {
+export function createClientHello(complex: boolean, randomBytes: RandomSource = freshRandomBytes): ClientHello {
   const c0c1 = Buffer.allocUnsafe(HELLO_BYTES);
   c0c1[0] = RTMP_VERSION;
   const c1 = c0c1.subarray(1);
@@ -131,12 +154,17 @@ export interface ClientAnswer {
  * checked when we sent a digest C1 and S1 announces version >= 3; a bad
  * digest then fails the handshake. Otherwise C2 echoes S1.
  */
-export function answerServerHello(s0s1s2: Buffer, hello: ClientHello, randomBytes: RandomSource = pooledRandomBytes): ClientAnswer {
+export function answerServerHello(
+  s0s1s2: Buffer,
+  hello: ClientHello,
+  randomBytes: RandomSource = freshRandomBytes,
+  digestHint: DigestSchemaHint = new DigestSchemaHint(),
+): ClientAnswer {
   checkC0(s0s1s2[0] as number);
   const s1 = s0s1s2.subarray(1, HELLO_BYTES);
   const s2 = s0s1s2.subarray(HELLO_BYTES, HELLO_BYTES + PACKET_BYTES);
   if (hello.digest === undefined || (s1[4] as number) < 3) return { c2: Buffer.from(s1), isVerified: false };
-  const found = findDigest(s1, FLASH_MEDIA_SERVER_KEY_TEXT);
+  const found = findDigest(s1, FLASH_MEDIA_SERVER_KEY_TEXT, digestHint);
   if (found === undefined) throw new ProtocolError('ERR_RTMP_HANDSHAKE_DIGEST', 'S1 carries no valid server digest');
   if (!verifyResponseDigest(s2, FLASH_MEDIA_SERVER_KEY, hello.digest)) {
     throw new ProtocolError('ERR_RTMP_HANDSHAKE_DIGEST', 'S2 signature does not match C1');

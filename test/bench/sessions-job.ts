@@ -6,14 +6,15 @@
  */
 import { performance } from 'node:perf_hooks';
 import { RtmpClient } from '../../src/client/rtmp-client.js';
+import { HandshakeState } from '../../src/rtmp/handshake.js';
 import { withTimeout } from './fanout-window.js';
 import { keepError, type SessionsJob, type SessionsResult } from './jobs.js';
 import { readCpuTimes } from './proc-stats.js';
 
-async function runOneSession(job: SessionsJob, index: number): Promise<number> {
+async function runOneSession(job: SessionsJob, index: number, handshakeState: HandshakeState): Promise<number> {
   const startedAt = performance.now();
   const url = `rtmp://127.0.0.1:${job.port}/${job.app}/${job.streamPrefix}${index}`;
-  const client = await RtmpClient.connect(url, { timeoutMs: job.sessionTimeoutMs });
+  const client = await RtmpClient.connect(url, { timeoutMs: job.sessionTimeoutMs, handshakeState });
   try {
     await withTimeout(job.kind === 'publish' ? client.publish() : client.play(), job.sessionTimeoutMs, job.kind);
     return performance.now() - startedAt;
@@ -32,13 +33,15 @@ export async function runSessions(job: SessionsJob): Promise<SessionsResult> {
   const deadline = startedAt + job.maxDurationMs;
   const serverCpuAtStart = readCpuTimes(job.serverPid);
   const loadGenAtStart = process.cpuUsage();
+  // One pool for the cell's clients, so the load generator spends little CPU on handshake randomness.
+  const handshakeState = new HandshakeState();
 
   const worker = async (): Promise<void> => {
     while (next < job.sessions && performance.now() < deadline) {
       const index = next;
       next += 1;
       try {
-        sessionMs.push(await runOneSession(job, index));
+        sessionMs.push(await runOneSession(job, index, handshakeState));
       } catch (error) {
         failed += 1;
         keepError(errors, error);

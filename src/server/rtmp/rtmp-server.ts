@@ -2,6 +2,7 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import type { Logger } from '../../log.js';
 import type { Config, ListenAddress } from '../../config/schema.js';
 import type { RtmpLimits } from '../../rtmp/connection.js';
+import { HandshakeState } from '../../rtmp/handshake.js';
 import type { ConnIdSequence } from '../../core/ids.js';
 import { normalizeIp } from '../../util/ip.js';
 import { Client, type LifecycleContext } from '../../session/client.js';
@@ -35,6 +36,8 @@ export class RtmpServer {
       timeouts: { ...DEFAULT_SESSION_TIMEOUTS, ...options.timeouts },
       playerLimits: { ...DEFAULT_PLAYER_LIMITS, ...options.playerLimits },
       pid: process.pid,
+      // One randomness pool and digest-schema hint for every handshake this server answers.
+      handshakeState: new HandshakeState(),
     };
   }
 

@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import { SrsError } from '../../errors.js';
 import { findVhost, type Config } from '../../config/schema.js';
 import { RtmpServerConnection, type RtmpEvent, type RtmpLimits } from '../../rtmp/connection.js';
+import type { HandshakeState } from '../../rtmp/handshake.js';
 import { parseTcUrl, resolveStreamRequest } from '../../rtmp/url.js';
 import { toMediaPacket } from '../../media/flv-tag.js';
 import { Player, type PlayerLimits, type PlayerPolicy } from '../../core/player.js';
@@ -39,6 +40,7 @@ export interface RtmpSessionContext {
   readonly timeouts: SessionTimeouts;
   readonly playerLimits: PlayerLimits;
   readonly pid: number;
+  readonly handshakeState: HandshakeState;
 }
 
 /** The connection's state: the phase and what only that phase has. */
@@ -72,7 +74,7 @@ export class RtmpSession {
     private readonly ctx: RtmpSessionContext,
     private readonly client: Client,
   ) {
-    this.connection = new RtmpServerConnection({ limits: ctx.limits, clientId: client.id });
+    this.connection = new RtmpServerConnection({ limits: ctx.limits, clientId: client.id, handshakeState: ctx.handshakeState });
   }
 
   /** Starts reading; logs the start line. */

@@ -3,7 +3,7 @@ import { encodeAmf0 } from '../../../src/rtmp/amf0.js';
 import { Amf3Value } from '../../../src/rtmp/amf-value.js';
 import { RtmpServerConnection } from '../../../src/rtmp/connection.js';
 import { encodeMessageChunks, MEDIA_CSID } from '../../../src/rtmp/chunk-writer.js';
-import { createClientHello } from '../../../src/rtmp/handshake.js';
+import { HandshakeState, answerServerHello, createClientHello } from '../../../src/rtmp/handshake.js';
 import { bool, ecma, NULL, num, object, str } from './amf-hex.js';
 import { ClientSide, amfOf, command, counterRandom, type ReceivedMessage } from './rtmp-test-kit.js';
 
@@ -36,6 +36,21 @@ describe('RtmpServerConnection handshake', () => {
     expect(server.feed(Buffer.alloc(1536))).toEqual([{ type: 'handshake-done' }]);
     expect(server.handshakeDone).toBe(true);
     expect(server.handshakeInfo).toEqual({ isComplex: true, isC2Verified: false });
+  });
+
+  it("draws S1/S2 from a shared HandshakeState's pool and teaches its digest hint the clients' schema", () => {
+    const state = new HandshakeState();
+    for (let i = 0; i < 30; i += 1) {
+      const server = new RtmpServerConnection({ clientId: 'x', handshakeState: state, verifyC2: true });
+      const hello = createClientHello(true);
+      server.feed(hello.c0c1);
+      const { c2, isVerified } = answerServerHello(server.takeOutput() as Buffer, hello);
+      expect(isVerified).toBe(true);
+      expect(server.feed(c2)).toEqual([{ type: 'handshake-done' }]);
+      expect(server.handshakeInfo).toEqual({ isComplex: true, isC2Verified: true });
+    }
+    // createClientHello signs schema 1, as ffmpeg does.
+    expect(state.digestHint.schema).toBe(1);
   });
 });
 

@@ -4,9 +4,10 @@ import {
   FLASH_MEDIA_SERVER_KEY,
   FLASH_PLAYER_KEY,
   digestOffset,
+  DigestSchemaHint,
   findDigest,
 } from '../../../src/rtmp/handshake-digest.js';
-import { HELLO_BYTES, answerClientHello, answerServerHello, createClientHello } from '../../../src/rtmp/handshake.js';
+import { HELLO_BYTES, RandomPool, answerClientHello, answerServerHello, createClientHello } from '../../../src/rtmp/handshake.js';
 import { HandshakeAcceptor } from '../../../src/rtmp/handshake-acceptor.js';
 import { counterRandom } from './rtmp-test-kit.js';
 
@@ -69,10 +70,10 @@ describe('digest handshake with fixed randoms (golden)', () => {
     c1x.writeUInt32BE(0x09007c02, 4);
     const offset = digestOffset(c1x, 0);
     hmac(FLASH_PLAYER_KEY.subarray(0, 30), c1x.subarray(0, offset), c1x.subarray(offset + 32)).copy(c1x, offset);
-    expect(findDigest(c1x, FLASH_PLAYER_KEY.subarray(0, 30))?.schema).toBe(0);
+    expect(findDigest(c1x, FLASH_PLAYER_KEY.subarray(0, 30), new DigestSchemaHint())?.schema).toBe(0);
     const answer = answerClientHello(c0c1, counterRandom(1));
     expect(answer.isComplex).toBe(true);
-    expect(findDigest(answer.s0s1s2.subarray(1, HELLO_BYTES), FLASH_MEDIA_SERVER_KEY.subarray(0, 36))?.schema).toBe(0);
+    expect(findDigest(answer.s0s1s2.subarray(1, HELLO_BYTES), FLASH_MEDIA_SERVER_KEY.subarray(0, 36), new DigestSchemaHint())?.schema).toBe(0);
   });
 
   it('finds digests of either schema in any order of arrival, and none in a packet without one', () => {
@@ -84,13 +85,16 @@ describe('digest handshake with fixed randoms (golden)', () => {
       hmac(key, packet.subarray(0, offset), packet.subarray(offset + 32)).copy(packet, offset);
       return packet;
     };
+    const hint = new DigestSchemaHint();
     for (const schema of [1, 1, 0, 0, 1, 0] as const) {
       const packet = signed(schema, 0x30 + schema);
-      const found = findDigest(packet, key);
+      const found = findDigest(packet, key, hint);
       expect(found?.schema).toBe(schema);
       expect(found?.digest).toEqual(packet.subarray(digestOffset(packet, schema), digestOffset(packet, schema) + 32));
+      expect(hint.schema).toBe(schema);
     }
-    expect(findDigest(Buffer.alloc(1536, 0x42), key)).toBeUndefined();
+    expect(findDigest(Buffer.alloc(1536, 0x42), key, hint)).toBeUndefined();
+    expect(hint.schema).toBe(0);
   });
 
   it('the client verifies S1/S2 and signs C2 with the S1 digest; the server can check that C2', () => {
@@ -129,6 +133,23 @@ describe('simple handshake', () => {
     const c0c1 = Buffer.alloc(1537, 7);
     c0c1[0] = 3;
     expect(answerClientHello(c0c1).isComplex).toBe(false);
+  });
+});
+
+describe('RandomPool', () => {
+  it('hands out consecutive, distinct views, refills when short, and serves oversized requests on their own', () => {
+    const pool = new RandomPool();
+    const first = Buffer.from(pool.take(1528));
+    const second = Buffer.from(pool.source(1536));
+    expect(first.length).toBe(1528);
+    expect(second.length).toBe(1536);
+    expect(first.equals(second.subarray(0, 1528))).toBe(false);
+    for (let i = 0; i < 50; i += 1) expect(pool.take(1536).length).toBe(1536);
+    expect(pool.take(100 * 1024).length).toBe(100 * 1024);
+  });
+
+  it('two pools do not share bytes', () => {
+    expect(Buffer.from(new RandomPool().take(64)).equals(new RandomPool().take(64))).toBe(false);
   });
 });
 
