@@ -11,6 +11,8 @@ import { ClientRegistry } from './session/client-registry.js';
 import type { LifecycleContext } from './session/client.js';
 import { RtmpServer, type RtmpServerOptions } from './server/rtmp/rtmp-server.js';
 import { HttpServer, type HttpServerOptions } from './server/http/http-server.js';
+import { SrsApi } from './server/http/api/srs-api.js';
+import { TrafficStats } from './session/traffic-stats.js';
 
 /** Everything the composition root needs; the CLI and `startServer` build it. */
 export interface AppOptions {
@@ -38,20 +40,27 @@ export class App {
   readonly clients = new ClientRegistry();
   readonly hooks: HookSystem;
   readonly rtmp: RtmpServer;
+  /** http_server: live HTTP-FLV/TS and files, and the API when http_api names the same address. */
   readonly http: HttpServer;
+  /** http_api on its own listener; undefined when it shares http_server's or is off. */
+  readonly httpApi: HttpServer | undefined;
+  /** Bytes and kbps per client, stream and vhost (the API's numbers). */
+  readonly traffic: TrafficStats;
   private rtmpAddresses: AddressInfo[] = [];
   private boundHttpAddresses: AddressInfo[] = [];
+  private boundApiAddresses: AddressInfo[] = [];
   private stopping: Promise<void> | undefined;
 
   constructor(private readonly options: AppOptions) {
     this.config = options.config;
     validateHookTargets(this.config.hooks);
     const serverId = resolveServerId(this.config, options.logger);
+    const serviceId = randomString(8);
     this.hooks = createHookSystem({
       getConfig: () => this.config,
       logger: options.logger,
       serverId,
-      serviceId: randomString(8),
+      serviceId,
       handlers: options.handlers,
       stdout: options.stdout,
     });
@@ -70,7 +79,24 @@ export class App {
       logger: options.logger,
       ...options.rtmp,
     });
-    this.http = new HttpServer({ getConfig: () => this.config, lifecycle, connIds, logger: options.logger, ...options.http });
+    this.traffic = new TrafficStats(this.clients, this.hub);
+    const api = new SrsApi({
+      getConfig: () => this.config,
+      registry: this.clients,
+      hub: this.hub,
+      stats: this.traffic,
+      serverId,
+      serviceId,
+      startedAtMs: Date.now(),
+      reload: () => this.reload(),
+      logger: options.logger,
+    });
+    const { httpApi, httpServer } = this.config;
+    // SRS mounts the API into the HTTP server when both listen on the same address (srs-wave2-spec §1.2); port 0 (any free port) is never the same.
+    const shared = httpApi.enabled && httpServer.enabled && httpApi.listen.port !== 0 && httpServer.listen.some((a) => a.port === httpApi.listen.port && a.host === httpApi.listen.host);
+    const http = { getConfig: () => this.config, lifecycle, connIds, logger: options.logger, ...options.http };
+    this.http = new HttpServer({ ...http, serves: { media: true, api: shared ? api : undefined } });
+    this.httpApi = httpApi.enabled && !shared ? new HttpServer({ ...http, serves: { media: false, api } }) : undefined;
   }
 
   /** The config in force (swapped by reload). */
@@ -88,14 +114,21 @@ export class App {
     return this.boundHttpAddresses;
   }
 
+  /** The http_api addresses bound: its own listener's, or http_server's when shared; empty when off. */
+  get apiAddresses(): readonly AddressInfo[] {
+    if (!this.config.httpApi.enabled) return [];
+    return this.httpApi === undefined ? this.boundHttpAddresses : this.boundApiAddresses;
+  }
+
   async start(): Promise<void> {
     const { logger } = this.options;
     if (this.config.daemon) logger.info('daemon on is accepted but ignored: srs-ts stays in the foreground');
-    if (this.config.httpApi.enabled) logger.warn({ listen: this.config.httpApi.listen }, 'http_api not implemented yet, ignored');
     this.rtmpAddresses = await this.rtmp.listen(this.config.listen);
     if (this.config.httpServer.enabled) this.boundHttpAddresses = await this.http.listen(this.config.httpServer.listen);
+    if (this.httpApi !== undefined) this.boundApiAddresses = await this.httpApi.listen([this.config.httpApi.listen]);
+    this.traffic.start();
     if (this.options.writePidFile === true) writePidFile(this.config.pid, logger);
-    logger.info({ rtmp: this.rtmpAddresses.map(addressText), http: this.boundHttpAddresses.map(addressText) }, 'server ready');
+    logger.info({ rtmp: this.rtmpAddresses.map(addressText), http: this.boundHttpAddresses.map(addressText), api: this.apiAddresses.map(addressText) }, 'server ready');
   }
 
   /**
@@ -134,7 +167,8 @@ export class App {
   stop(drainMs = 5_000): Promise<void> {
     this.stopping ??= (async () => {
       // net.Server#close waits for open connections: stop accepting, end the sessions, then wait.
-      const listenersClosed = Promise.all([this.rtmp.closeListeners(), this.http.closeListeners()]);
+      this.traffic.stop();
+      const listenersClosed = Promise.all([this.rtmp.closeListeners(), this.http.closeListeners(), this.httpApi?.closeListeners()]);
       this.clients.closeAll('server_shutdown', 'server shutdown');
       await listenersClosed;
       await this.hooks.drain(drainMs);

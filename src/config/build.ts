@@ -10,7 +10,7 @@ import type { EnvMap } from './env.js';
 import { legacyWarnings, rewriteLegacy } from './legacy.js';
 import type { Config, HttpApiConfig, ListenAddress, SrsLogLevel, VhostConfig } from './schema.js';
 import { readSetting } from './setting.js';
-import { parseChoice, parseEndpoint, parseInteger, parseOnOff } from './values.js';
+import { parseChoice, parseEndpoint, parseInteger, parseOnOff, type ValueSource } from './values.js';
 import type { ConfigWarning } from './warning.js';
 
 /**
@@ -98,7 +98,27 @@ function buildHttpApi(c: readonly Directive[], env: EnvMap): HttpApiConfig {
     enabled: readSetting(env, 'httpApiEnabled', firstChild(c, 'enabled'), 'http_api.enabled', parseOnOff, DEFAULTS.httpApi.enabled),
     listen: readSetting(env, 'httpApiListen', firstChild(c, 'listen'), 'http_api.listen', parseEndpoint, { host: undefined, port: DEFAULTS.httpApi.port }),
     crossdomain: readSetting(env, 'httpApiCrossdomain', firstChild(c, 'crossdomain'), 'http_api.crossdomain', parseOnOff, DEFAULTS.httpApi.crossdomain),
+    auth: buildApiAuth(firstChild(c, 'auth')?.children ?? [], env),
+    rawApi: {
+      enabled: readSetting(env, 'rawApiEnabled', firstChild(firstChild(c, 'raw_api')?.children ?? [], 'enabled'), 'http_api.raw_api.enabled', parseOnOff, false),
+      allowReload: readSetting(env, 'rawApiAllowReload', firstChild(firstChild(c, 'raw_api')?.children ?? [], 'allow_reload'), 'http_api.raw_api.allow_reload', parseOnOff, false),
+    },
   };
+}
+
+/** `http_api.auth { enabled; username; password; }` (srs_app_config.cpp get_http_api_auth_*). */
+function buildApiAuth(c: readonly Directive[], env: EnvMap): HttpApiConfig['auth'] {
+  const text = (source: ValueSource): string => source.text;
+  const auth = {
+    enabled: readSetting(env, 'apiAuthEnabled', firstChild(c, 'enabled'), 'http_api.auth.enabled', parseOnOff, false),
+    username: readSetting(env, 'apiAuthUsername', firstChild(c, 'username'), 'http_api.auth.username', text, ''),
+    password: readSetting(env, 'apiAuthPassword', firstChild(c, 'password'), 'http_api.auth.password', text, ''),
+  };
+  if (auth.enabled && auth.username === '') {
+    const at = firstChild(c, 'enabled');
+    throw new ConfigError('http_api.auth.username is required when auth is enabled', { file: at?.file, line: at?.line, code: ConfigErrorCode.Invalid });
+  }
+  return auth;
 }
 
 /** `include` is expanded by load.ts (the only file with fs access); one left here is a caller bug. */

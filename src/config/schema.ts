@@ -130,11 +130,27 @@ export interface HooksConfig {
   readonly queueSize: number; // default 1000
 }
 
+/** `http_api.auth` (SRS 6.0.4+): HTTP Basic on every /api/ path. */
+export interface HttpApiAuthConfig {
+  readonly enabled: boolean; // default off
+  readonly username: string;
+  readonly password: string;
+}
+
+/** `http_api.raw_api`: `/api/v1/raw?rpc=...` (srs-wave2-spec §5.4). */
+export interface RawApiConfig {
+  readonly enabled: boolean; // default off
+  readonly allowReload: boolean; // default off
+}
+
 /** Root `http_api { ... }`. */
 export interface HttpApiConfig {
   readonly enabled: boolean;
   readonly listen: ListenAddress;
+  /** CORS on API answers (SRS reads http_server.crossdomain instead, srs-wave2-spec §6.10; we honour this one). */
   readonly crossdomain: boolean;
+  readonly auth: HttpApiAuthConfig;
+  readonly rawApi: RawApiConfig;
 }
 
 /** Root `http_server { ... }` (SRS1 `http_stream`). */

@@ -76,6 +76,16 @@ export class Stream {
     this.statId = options.statId;
   }
 
+  /** The client id of the last publisher, kept after it left (the API's `publish.cid`). */
+  lastPublisherId: string | undefined;
+  /** When the stream was created, ms since epoch. */
+  readonly createdAtMs = Date.now();
+
+  /** The cached sequence headers (codec, profile, size for the API). */
+  get sequenceHeaders(): { readonly video: MediaPacket | undefined; readonly audio: MediaPacket | undefined } {
+    return { video: this.videoHeader, audio: this.audioHeader };
+  }
+
   /** What the publisher sent sequence headers for (an HTTP-FLV header's flags). */
   get hasAudio(): boolean {
     return this.audioHeader !== undefined;
@@ -96,6 +106,7 @@ export class Stream {
   /** Starts a publish session; the caller checked the stream is free. */
   startPublish(publisher: StreamPublisher, options: StreamOptions): void {
     this.publisher = publisher;
+    this.lastPublisherId = publisher.clientId;
     this.options = options;
     this.wires.reset();
     for (const player of this.players) player.publisherArrived();

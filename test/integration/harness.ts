@@ -39,6 +39,8 @@ export interface TestServer {
   url(path: string): string;
   /** `http://127.0.0.1:<http port>/<path>`. */
   httpUrl(path: string): string;
+  /** `http://127.0.0.1:<api port>/<path>` (the http_api listener). */
+  apiUrl(path: string): string;
   stop(): Promise<void>;
 }
 
@@ -62,6 +64,7 @@ export async function startTestServer(configText: string, options: Omit<StartSer
     logs,
     url: (path) => `rtmp://127.0.0.1:${port}/${path}`,
     httpUrl: (path) => `http://127.0.0.1:${httpPort}/${path}`,
+    apiUrl: (path) => `http://127.0.0.1:${app.apiAddresses[0]?.port ?? 0}/${path}`,
     stop: () => app.stop(2_000),
   };
 }

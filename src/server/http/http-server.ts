@@ -11,6 +11,7 @@ import { crossdomainHeaders } from './cors.js';
 import { LiveViewer } from './live-viewer.js';
 import { StaticFiles } from './static-files.js';
 import { matchStreamMount, requestedHost } from './stream-mount.js';
+import type { SrsApi } from './api/srs-api.js';
 
 /** Explicit bounds of the HTTP server (srs-wave2-spec §1.2: SRS reads headers for at most 15 s). */
 export interface HttpLimits {
@@ -35,6 +36,8 @@ export const DEFAULT_HTTP_LIMITS: HttpLimits = {
 };
 
 export interface HttpServerOptions {
+  /** `media`: live streams and files (http_server); `api`: SRS's /api/ (http_api); both when they share a port. */
+  readonly serves: { readonly media: boolean; readonly api: SrsApi | undefined };
   getConfig(): Config;
   lifecycle: LifecycleContext;
   connIds: ConnIdSequence;
@@ -112,6 +115,11 @@ export class HttpServer {
     const queryAt = url.indexOf('?');
     const pathname = queryAt === -1 ? url : url.slice(0, queryAt);
     const query = queryAt === -1 ? '' : url.slice(queryAt + 1);
+    const { api, media } = this.options.serves;
+    if (api !== undefined && (pathname === '/api' || pathname.startsWith('/api/') || !media)) {
+      api.handle(req, res, !media);
+      return;
+    }
     const crossdomain = config.httpServer.crossdomain;
     if (req.method === 'OPTIONS' && crossdomain) {
       // SRS answers a CORS preflight before anything else (srs-wave2-spec §1.5).

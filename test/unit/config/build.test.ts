@@ -47,7 +47,7 @@ describe('buildConfig: defaults', () => {
       logFile: './objs/srs.log',
       chunkSize: 60000,
       serverId: undefined,
-      httpApi: { enabled: false, listen: { host: undefined, port: 1985 }, crossdomain: true },
+      httpApi: { enabled: false, listen: { host: undefined, port: 1985 }, crossdomain: true, auth: { enabled: false, username: '', password: '' }, rawApi: { enabled: false, allowReload: false } },
       httpServer: { enabled: false, listen: [{ host: undefined, port: 8080 }], dir: './objs/nginx/html', crossdomain: true, trustedProxies: [] },
       hooks: { scripts: [], webhooks: [], stdioFormat: undefined, timeoutMs: 30000, concurrency: 10, queueSize: 1000 },
       vhosts: new Map([['__defaultVhost__', DEFAULT_VHOST]]),

@@ -24,6 +24,11 @@ describe('SRS_* environment overrides (srs-spec §3.1)', () => {
       SRS_HTTP_API_ENABLED: 'on',
       SRS_HTTP_API_LISTEN: '127.0.0.1:1986',
       SRS_HTTP_API_CROSSDOMAIN: 'off',
+      SRS_HTTP_API_AUTH_ENABLED: 'on',
+      SRS_HTTP_API_AUTH_USERNAME: 'ops',
+      SRS_HTTP_API_AUTH_PASSWORD: 'p:w',
+      SRS_HTTP_API_RAW_API_ENABLED: 'on',
+      SRS_HTTP_API_RAW_API_ALLOW_RELOAD: 'on',
       SRS_HTTP_SERVER_ENABLED: 'on',
       SRS_HTTP_SERVER_LISTEN: '8081  127.0.0.1:8082',
       SRS_HTTP_SERVER_DIR: '/srv/html',
@@ -32,7 +37,7 @@ describe('SRS_* environment overrides (srs-spec §3.1)', () => {
     expect(config.listen).toEqual([{ host: undefined, port: 1936 }, { host: '127.0.0.1', port: 1937 }]);
     expect([config.maxConnections, config.daemon, config.pid, config.logTank, config.logLevel, config.logFile, config.serverId])
       .toEqual([7, false, '/tmp/x.pid', 'console', 'warn', '/tmp/x.log', 'vid-test']);
-    expect(config.httpApi).toEqual({ enabled: true, listen: { host: '127.0.0.1', port: 1986 }, crossdomain: false });
+    expect(config.httpApi).toEqual({ enabled: true, listen: { host: '127.0.0.1', port: 1986 }, crossdomain: false, auth: { enabled: true, username: 'ops', password: 'p:w' }, rawApi: { enabled: true, allowReload: true } });
     expect(config.httpServer).toEqual({
       enabled: true, listen: [{ host: undefined, port: 8081 }, { host: '127.0.0.1', port: 8082 }], dir: '/srv/html', crossdomain: false, trustedProxies: [],
     });
