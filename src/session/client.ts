@@ -210,6 +210,8 @@ export class Client implements RegisteredClient {
   /** Admits a publish or a play; a refusal is data the adapter maps to its wire. */
   async admit(intent: Intent, request: StreamRequest): Promise<Admission> {
     const failed = intent.kind;
+    // Closed before it asked (a kick, or the wire went, before the adapter got here): ask no gate.
+    if (this.closed) return refused('closed', 'client closed', 'client_close');
     if (this.lease !== undefined) return refused('active', 'already publishing or playing', 'rejected');
     const vhost = findVhost(this.ctx.getConfig(), request.vhost);
     if (vhost === undefined) return refused('vhost_not_found', `vhost ${request.vhost} not found`, 'rejected');
