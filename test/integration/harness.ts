@@ -194,3 +194,33 @@ export function httpViewer(url: string, headers: Record<string, string> = {}): H
     close: () => request.destroy(),
   };
 }
+
+/** What a test started: `release()` in afterEach ends each, by the handle the test holds, never by name. */
+export class TestResources {
+  server: TestServer | undefined;
+  hooks: CallbackServer | undefined;
+  readonly children: FfmpegRun[] = [];
+  readonly viewers: HttpViewer[] = [];
+  readonly clients: { close(): void }[] = [];
+
+  async startServer(configText: string, options: Omit<StartServerOptions, 'configText' | 'logger'> = {}): Promise<TestServer> {
+    await this.server?.stop();
+    this.server = await startTestServer(configText, options);
+    return this.server;
+  }
+
+  async startHooks(answer?: Parameters<typeof startCallbackServer>[0]): Promise<CallbackServer> {
+    this.hooks = await startCallbackServer(answer);
+    return this.hooks;
+  }
+
+  async release(): Promise<void> {
+    for (const child of this.children.splice(0)) stopProcess(child.child);
+    for (const viewer of this.viewers.splice(0)) viewer.close();
+    for (const client of this.clients.splice(0)) client.close();
+    await this.server?.stop();
+    this.server = undefined;
+    await this.hooks?.close();
+    this.hooks = undefined;
+  }
+}

@@ -5,14 +5,8 @@ import {
   httpViewer,
   publishArgs,
   runFfmpeg,
-  startCallbackServer,
-  startTestServer,
-  stopProcess,
   waitFor,
-  type CallbackServer,
-  type FfmpegRun,
-  type HttpViewer,
-  type TestServer,
+  TestResources,
 } from './harness.js';
 
 interface Reply {
@@ -42,24 +36,11 @@ function apiConfig(extra = '', hooks = ''): string {
 }
 
 describe('SRS HTTP API v1 on a live server', () => {
-  let server: TestServer | undefined;
-  let hooks: CallbackServer | undefined;
-  const children: FfmpegRun[] = [];
-  const viewers: HttpViewer[] = [];
-  const clients: RtmpClient[] = [];
-
-  afterEach(async () => {
-    for (const child of children.splice(0)) stopProcess(child.child);
-    for (const viewer of viewers.splice(0)) viewer.close();
-    for (const client of clients.splice(0)) client.close();
-    await server?.stop();
-    server = undefined;
-    await hooks?.close();
-    hooks = undefined;
-  });
+  const used = new TestResources();
+  afterEach(() => used.release());
 
   it('versions, summaries and the url indexes with SRS`s envelope', async () => {
-    server = await startTestServer(apiConfig());
+    const server = await used.startServer(apiConfig());
     const versions = await get(server.apiUrl('api/v1/versions'));
     expect(versions.status).toBe(200);
     expect(versions.headers['content-type']).toBe('application/json');
@@ -84,19 +65,19 @@ describe('SRS HTTP API v1 on a live server', () => {
   });
 
   it('lists the stream and every client of every protocol, then kicks a publisher, a player and an HTTP-FLV viewer with their hook events', async () => {
-    hooks = await startCallbackServer();
-    const url = (path: string): string => hooks!.url(path);
-    server = await startTestServer(apiConfig('', `http_hooks { enabled on; on_close ${url('/close')}; on_unpublish ${url('/unpublish')}; on_stop ${url('/stop')}; }`));
+    const hooks = await used.startHooks();
+    const url = (path: string): string => hooks.url(path);
+    const server = await used.startServer(apiConfig('', `http_hooks { enabled on; on_close ${url('/close')}; on_unpublish ${url('/unpublish')}; on_stop ${url('/stop')}; }`));
     const publisher = runFfmpeg(publishArgs(server.url('live/livestream'), 20));
-    children.push(publisher);
-    await waitFor('the stream to be live', () => server?.app.hub.get('__defaultVhost__/live/livestream')?.isActive);
+    used.children.push(publisher);
+    await waitFor('the stream to be live', () => server.app.hub.get('__defaultVhost__/live/livestream')?.isActive);
     const player = await RtmpClient.connect(server.url('live/livestream'));
-    clients.push(player);
+    used.clients.push(player);
     await player.play();
     const viewer = httpViewer(server.httpUrl('live/livestream.flv?token=abc'));
-    viewers.push(viewer);
+    used.viewers.push(viewer);
     await viewer.head;
-    await waitFor('video sequence header parsed', () => server?.app.hub.get('__defaultVhost__/live/livestream')?.sequenceHeaders.video);
+    await waitFor('video sequence header parsed', () => server.app.hub.get('__defaultVhost__/live/livestream')?.sequenceHeaders.video);
 
     const streams = await get(server.apiUrl('api/v1/streams/'));
     expect(Object.keys(streams.json)).toEqual([...ENVELOPE, 'streams']);
@@ -126,8 +107,8 @@ describe('SRS HTTP API v1 on a live server', () => {
     expect(await player.closed).toBeUndefined();
     await get(server.apiUrl(`api/v1/clients/${publisherId}`), { method: 'DELETE' });
     await publisher.exited;
-    await waitFor('stop, stop, unpublish, close, close', () => hooks!.calls.length >= 5);
-    const byPath = (path: string): string[] => hooks!.calls.filter((c) => c.path === path).map((c) => String(c.json['client_id']));
+    await waitFor('stop, stop, unpublish, close, close', () => hooks.calls.length >= 5);
+    const byPath = (path: string): string[] => hooks.calls.filter((c) => c.path === path).map((c) => String(c.json['client_id']));
     expect(byPath('/stop').sort()).toEqual([viewerId, playerId].sort());
     expect(byPath('/unpublish')).toEqual([publisherId]);
     expect(byPath('/close').sort()).toEqual([playerId, publisherId].sort());
@@ -137,12 +118,12 @@ describe('SRS HTTP API v1 on a live server', () => {
   });
 
   it('paging: start and count (at least 10, as SRS), in arrival order', async () => {
-    server = await startTestServer(apiConfig());
-    const waiting = Array.from({ length: 12 }, (_, i) => httpViewer(server!.httpUrl(`live/s${i}.flv`)));
-    viewers.push(...waiting);
+    const server = await used.startServer(apiConfig());
+    const waiting = Array.from({ length: 12 }, (_, i) => httpViewer(server.httpUrl(`live/s${i}.flv`)));
+    used.viewers.push(...waiting);
     await Promise.all(waiting.map((v) => v.head));
     const names = async (query: string): Promise<string[]> =>
-      ((await get(server!.apiUrl(`api/v1/clients/${query}`))).json['clients'] as Record<string, unknown>[]).map((c) => String(c['name']));
+      ((await get(server.apiUrl(`api/v1/clients/${query}`))).json['clients'] as Record<string, unknown>[]).map((c) => String(c['name']));
     expect(await names('')).toEqual(Array.from({ length: 10 }, (_, i) => `s${i}.flv`));
     expect(await names('?start=10')).toEqual(['s10.flv', 's11.flv']);
     expect(await names('?start=2&count=3')).toHaveLength(10);
@@ -150,7 +131,7 @@ describe('SRS HTTP API v1 on a live server', () => {
   });
 
   it('JSONP with a validated callback and a method override, CORS, Basic auth (a password with `:` works)', async () => {
-    server = await startTestServer(apiConfig('auth { enabled on; username admin; password "se:cret"; }'));
+    const server = await used.startServer(apiConfig('auth { enabled on; username admin; password "se:cret"; }'));
     const basic = (user: string, pass: string): Record<string, string> => ({ authorization: `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}` });
     const missing = await get(server.apiUrl('api/v1/versions'));
     expect(missing.status).toBe(401);
@@ -173,14 +154,13 @@ describe('SRS HTTP API v1 on a live server', () => {
   });
 
   it('raw_api: rpc=raw always, reload only when allowed, and the reload takes effect', async () => {
-    server = await startTestServer(apiConfig('raw_api { enabled on; allow_reload on; }'));
+    const server = await used.startServer(apiConfig('raw_api { enabled on; allow_reload on; }'));
     const raw = await get(server.apiUrl('api/v1/raw?rpc=raw'));
     expect(raw.text).toBe('{"code":0,"http_api":{"enabled":true,"listen":"0","crossdomain":true,"raw_api":{"enabled":true,"allow_reload":true,"allow_query":false,"allow_update":false}}}');
     expect((await get(server.apiUrl('api/v1/raw?rpc=query'))).text).toBe('{"code":1060}');
     expect((await get(server.apiUrl('api/v1/raw?rpc=reload'))).text).toBe('{"code":0}');
     await waitFor('config reloaded', () => server?.logs.find((l) => l.msg === 'config reloaded'));
-    await server.stop();
-    server = await startTestServer(apiConfig());
-    expect((await get(server.apiUrl('api/v1/raw?rpc=reload'))).text).toBe('{"code":1061}');
+    const disabled = await used.startServer(apiConfig());
+    expect((await get(disabled.apiUrl('api/v1/raw?rpc=reload'))).text).toBe('{"code":1061}');
   });
 });
