@@ -120,8 +120,11 @@ describe('HTTP-FLV and HTTP-TS live playback with a real ffmpeg and ffprobe', ()
     const plays = hooks.calls.filter((c) => c.path === '/play');
     const stops = hooks.calls.filter((c) => c.path === '/stop');
     expect(plays).toHaveLength(2);
-    // SRS fires no on_connect / on_close for HTTP viewers (srs-wave2-spec §1.6).
-    expect(hooks.calls.filter((c) => c.path === '/connect' || c.path === '/close')).toEqual([]);
+    // SRS fires no on_connect / on_close for HTTP viewers (srs-wave2-spec §1.6); the RTMP publisher gets its on_connect.
+    const viewerIds = new Set(plays.map((c) => c.json['client_id']));
+    const connects = hooks.calls.filter((c) => c.path === '/connect' || c.path === '/close');
+    expect(connects.filter((c) => viewerIds.has(c.json['client_id']))).toEqual([]);
+    expect(connects.map((c) => c.json['action'])).toEqual(['on_connect']);
     const play = plays.find((c) => c.json['param'] === '?token=t1')!;
     expect(Object.keys(play.json)).toEqual(['server_id', 'service_id', 'action', 'client_id', 'ip', 'vhost', 'app', 'stream', 'tcUrl', 'param', 'pageUrl', 'stream_url', 'stream_id']);
     expect(play.json).toMatchObject({ action: 'on_play', ip: '127.0.0.1', vhost: '__defaultVhost__', app: 'live', stream: 'livestream', tcUrl: 'rtmp://__defaultVhost__/live', param: '?token=t1', pageUrl: 'http://page.example/watch', stream_url: '/live/livestream' });
