@@ -6,7 +6,7 @@ import { createLogger, pinoLevel, type Logger } from './log.js';
 import { ConfigError, SrsError, UsageError } from './errors.js';
 import type { Config, HookTarget, ListenAddress } from './config/schema.js';
 import { loadConfig, type LoadResult } from './config/load.js';
-import { parseHookFlag } from './hooks/hook-system.js';
+import { parseHookFlag, validateHookTargets } from './hooks/hook-system.js';
 import { parseDurationMs } from './util/duration.js';
 
 /** Exit codes, documented in the README. */
@@ -115,7 +115,8 @@ function testConfig(flags: CliFlags): number {
   const name = flags.config ?? process.env.SRS_CONFIG_FILE ?? DEFAULT_CONFIG_FILE;
   try {
     const result = load(flags);
-    applyFlags(result.config, flags);
+    // What would stop the server from starting is a failed test too (hook scripts that do not exist).
+    validateHookTargets(applyFlags(result.config, flags).hooks);
     for (const warning of result.warnings) {
       process.stderr.write(`warn: ${warning.file}:${warning.line}: ${warning.directive}: ${warning.message}\n`);
     }

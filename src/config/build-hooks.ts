@@ -8,7 +8,7 @@ import { errorAt, invalidValue, originOf, parseChoice, parseDuration, parseHttpU
  * per-vhost `http_hooks`), documented in conf/full.conf:
  *   script  <event> </abs/path>;   webhook <event> <http(s) url>;  (repeatable)
  *   stdio_format json|env;  timeout 30s;  concurrency 10;  queue 1000;
- * Whether a script exists and is executable is checked by the hooks layer at start.
+ * Whether a script exists and is executable is checked by the hooks layer, at start and by `srs -t`.
  */
 
 /** The events a script or webhook can subscribe to (the hooks guide's names). */
@@ -40,7 +40,7 @@ function hookTarget(directive: Directive, key: string, parseTarget: (source: Val
   if (directive.args.length !== 2) throw errorAt(origin, `${key} takes an event and a target, got ${directive.args.length} value(s)`);
   const [eventText, targetText] = directive.args as [string, string];
   const event = parseChoice({ key: `${key}.event`, text: eventText, origin }, HOOK_EVENTS);
-  return { event, target: parseTarget({ key, text: targetText, origin }) };
+  return { event, target: parseTarget({ key, text: targetText, origin }), origin: { file: directive.file, line: directive.line } };
 }
 
 /** Scripts run without a shell and from any cwd, so the path must be absolute. */

@@ -118,6 +118,8 @@ export interface HookTarget {
   readonly event: HookEventName;
   /** Absolute script path or http(s) URL. */
   readonly target: string;
+  /** Where a config file named it; absent for a `--hook-*` flag. A bad target is then a config error at that line. */
+  readonly origin?: { readonly file: string; readonly line: number };
 }
 
 /** Our top-level `hooks { ... }` block; the `--hook-*` flags add to it. */

@@ -1,6 +1,6 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
-import { UsageError } from '../errors.js';
+import { ConfigError, UsageError } from '../errors.js';
 import type { HookEventName, HooksConfig, HookTarget } from '../config/schema.js';
 import { GUIDE_EVENT_NAMES } from './guide-event.js';
 
@@ -28,18 +28,26 @@ export function parseHookFlag(kind: HookFlagKind, spec: string): HookTarget {
   return { event, target };
 }
 
-/** Checks every target of the block: scripts exist and are executable, URLs are http(s). */
+/**
+ * Checks every target of the block: scripts exist and are executable, URLs
+ * are http(s). A target a config file named fails as a ConfigError at its
+ * file and line (exit 1, found by `srs -t` too); one from a flag as a UsageError.
+ */
 export function validateHookTargets(config: HooksConfig): void {
-  for (const { event, target } of config.scripts) {
-    if (!isHookEventName(event)) throw new UsageError(`hook script ${target}: unknown event '${String(event)}'`);
-    const problem = scriptProblem(target);
-    if (problem !== undefined) throw new UsageError(`hook script for ${event}: ${problem}`);
+  for (const hook of config.scripts) {
+    if (!isHookEventName(hook.event)) throw targetError(hook, `hook script ${hook.target}: unknown event '${String(hook.event)}'`);
+    const problem = scriptProblem(hook.target);
+    if (problem !== undefined) throw targetError(hook, `hook script for ${hook.event}: ${problem}`);
   }
-  for (const { event, target } of config.webhooks) {
-    if (!isHookEventName(event)) throw new UsageError(`hook webhook ${target}: unknown event '${String(event)}'`);
-    const problem = webhookProblem(target);
-    if (problem !== undefined) throw new UsageError(`hook webhook for ${event}: ${problem}`);
+  for (const hook of config.webhooks) {
+    if (!isHookEventName(hook.event)) throw targetError(hook, `hook webhook ${hook.target}: unknown event '${String(hook.event)}'`);
+    const problem = webhookProblem(hook.target);
+    if (problem !== undefined) throw targetError(hook, `hook webhook for ${hook.event}: ${problem}`);
   }
+}
+
+function targetError(hook: HookTarget, message: string): ConfigError | UsageError {
+  return hook.origin === undefined ? new UsageError(message) : new ConfigError(message, { file: hook.origin.file, line: hook.origin.line });
 }
 
 /** True for the six guide event names. */

@@ -51,6 +51,23 @@ describe('srs command line (real process)', () => {
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('a hook script that does not exist fails -t and the start alike: file and line, exit 1', () => {
+    const script = join(mkdtempSync(join(tmpdir(), 'srs-cli-')), 'on-publish.sh');
+    const file = tempConf(`listen 127.0.0.1:0;\nsrs_log_tank console;\nhooks {\n    script publish_start ${script};\n}\nvhost __defaultVhost__ {}\n`);
+    const expected = `${file}:4: hook script for publish_start: script '${script}' does not exist`;
+    const tested = srs(['-t', '-c', file]);
+    expect(tested.status).toBe(1);
+    expect(tested.stderr).toContain(expected);
+    expect(tested.stderr).toContain(`config file ${file} test is failed`);
+    const started = srs(['-c', file]);
+    expect(started.status).toBe(1);
+    expect(started.stderr.trim().split('\n')).toEqual([`srs: ${expected}`]);
+    // A flag's bad script stays a command-line error (exit 2).
+    const flagged = srs(['-t', '-c', 'conf/srs.conf', '--hook-script', `publish_start=${script}`]);
+    expect(flagged.status).toBe(2);
+    expect(flagged.stderr).toContain('--hook-script');
+  });
+
   it('refuses a missing file and a port of 70000 with one clear line', () => {
     const missing = srs(['-c', '/nonexistent/srs.conf']);
     expect(missing.status).toBe(1);

@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UsageError } from '../../../src/errors.js';
+import { ConfigError, UsageError } from '../../../src/errors.js';
 import { parseHookFlag, validateHookTargets } from '../../../src/hooks/hook-system.js';
 import { makeConfig } from './helpers.js';
 
@@ -71,5 +71,18 @@ describe('hook targets', () => {
     expect(usageLine(() => validateHookTargets(makeConfig({ hooks: { webhooks: [{ event: 'play_start', target: 'mailto:x@y' }] } }).hooks))).toMatch(
       /hook webhook for play_start/,
     );
+  });
+
+  it('names the file and line of a target a config file gave (a config error, not a usage error)', () => {
+    const missing = join(dir, 'missing.sh');
+    const hooks = makeConfig({ hooks: { scripts: [{ event: 'publish_start', target: missing, origin: { file: 'conf/x.conf', line: 14 } }] } }).hooks;
+    let thrown: unknown;
+    try {
+      validateHookTargets(hooks);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(ConfigError);
+    expect((thrown as ConfigError).message).toBe(`conf/x.conf:14: hook script for publish_start: script '${missing}' does not exist`);
   });
 });
