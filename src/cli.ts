@@ -140,6 +140,8 @@ async function run(flags: CliFlags): Promise<number> {
     pretty: config.hooks.stdioFormat === undefined ? process.stdout.isTTY === true : process.stderr.isTTY === true,
     toStderr: config.hooks.stdioFormat !== undefined,
   });
+  // SRS's default tank is a file: say once where the lines go, or a new user sees a silent terminal.
+  if (config.logTank === 'file') process.stderr.write(`srs: logging to ${config.logFile} (srs_log_tank file; srs_log_tank console logs to the terminal)\n`);
   logger.info({ source: result.source, file: result.file }, result.source === 'embedded' ? 'using the embedded default config' : 'config loaded');
   logWarnings(logger, result);
   const app = new App({

@@ -66,6 +66,9 @@ export class ScriptSink implements NotifySink {
           });
           if (result.outcome === 'ok') stats.delivered++;
           else stats.failed++;
+          // Exit 0 is not proof of success: a `[[` under /bin/sh prints "not found" and goes on. What the
+          // script wrote is logged (bounded), and anything on stderr makes the line a warning.
+          const level = result.outcome === 'ok' && result.stderr === '' ? 'info' : 'warn';
           logHookExecution(logger, {
             event: guide.type,
             sink: this.name,
@@ -81,10 +84,10 @@ export class ScriptSink implements NotifySink {
               ...(result.outcome === 'timeout' ? { killed: 'process group', timeout_ms: timeoutMs } : {}),
               ...(result.outcome === 'aborted' ? { killed: 'process group', reason: 'shutdown' } : {}),
               ...(result.error === undefined ? {} : { error: result.error }),
-              ...(result.outcome === 'ok' || result.stderr === '' ? {} : { stderr: result.stderr }),
-              ...(result.outcome === 'ok' || result.stdout === '' ? {} : { stdout: result.stdout }),
+              ...(result.stderr === '' ? {} : { stderr: result.stderr }),
+              ...(result.stdout === '' ? {} : { stdout: result.stdout }),
             }),
-          });
+          }, level);
         },
         dropped: (reason) => {
           stats.dropped++;

@@ -87,7 +87,11 @@ describe('srs command line (real process)', () => {
       // The default tank is a file (as SRS): the async log stream must not crash the exit.
       const busy = srs(['-c', tempConf(`listen 127.0.0.1:${port};\nsrs_log_file ${dir}/srs.log;\nvhost __defaultVhost__ {}\n`)]);
       expect(busy.status).toBe(3);
-      expect(busy.stderr.trim().split('\n')).toEqual([expect.stringContaining('EADDRINUSE')]);
+      // The default tank is a file, so the one line naming it comes first (a silent terminal otherwise).
+      expect(busy.stderr.trim().split('\n')).toEqual([
+        `srs: logging to ${dir}/srs.log (srs_log_tank file; srs_log_tank console logs to the terminal)`,
+        expect.stringContaining('EADDRINUSE'),
+      ]);
       const badLog = srs(['-c', tempConf('listen 127.0.0.1:0;\nsrs_log_tank file;\nsrs_log_file /dev/null/srs.log;\nvhost __defaultVhost__ {}\n')]);
       expect(badLog.status).toBe(3);
       expect(badLog.stderr.trim().split('\n')).toEqual([expect.stringContaining('cannot open srs_log_file /dev/null/srs.log')]);

@@ -156,6 +156,23 @@ describe('script hooks (real scripts, real processes)', () => {
     await hooks.close();
   });
 
+  it('logs what a script that exits 0 wrote: stdout at info, anything on stderr makes the line a warning', async () => {
+    const quiet = script('quiet.sh', 'echo "stored $1"');
+    const noisy = script('noisy.sh', 'echo "stored"\necho "line 2: [[: not found" >&2\nexit 0');
+    const { hooks, lines } = system([
+      { event: 'play_start', target: quiet },
+      { event: 'play_stop', target: noisy },
+    ]);
+    hooks.notify(makeEvent({ type: 'play' }));
+    hooks.notify(makeEvent({ type: 'stop' }));
+    await hooks.drain(5_000);
+    const runs = lines.filter((l) => l.msg === 'Hook execution');
+    expect(runs.find((l) => l['target'] === quiet)).toMatchObject({ outcome: 'ok', level: 30, stdout: 'stored play_start\n' });
+    expect(runs.find((l) => l['target'] === quiet)).not.toHaveProperty('stderr');
+    expect(runs.find((l) => l['target'] === noisy)).toMatchObject({ outcome: 'ok', level: 40, stdout: 'stored\n', stderr: 'line 2: [[: not found\n' });
+    await hooks.close();
+  });
+
   it('does not fire for other events, nor for connect', async () => {
     const marker = join(dir, 'never');
     const path = script('never.sh', `touch ${marker}`);
