@@ -10,17 +10,21 @@ import type { GuideEvent } from './guide-event.js';
  * RTMP_SERVER_PORT, RTMP_REASON, RTMP_APP, RTMP_PUBLISHING_NAME,
  * RTMP_PUBLISHING_TYPE). Scripts also get RTMP_EVENT_JSON.
  *
- * Record format: one `KEY=$'value'` line per variable (bash ANSI-C quoting:
- * `\\`, `\'` and `\xHH` for every control character, so a value never spans
- * lines), then one empty line ending the event. NUL cannot be carried by
+ * Record format: one `KEY=value` line per variable, then one empty line
+ * ending the event. A value made only of safe characters (letters, digits and
+ * `_ . / : @ % + , = -`) is written bare, so `grep RTMP_EVENT_TYPE=publish_start`
+ * and a plain `KEY=value` split work; any other value is one bash ANSI-C
+ * quoted word `$'...'` (`\\`, `\'` and `\xHH` for every control character, so
+ * a value never spans lines). `~` is not safe: bash expands it in assignments. NUL cannot be carried by
  * bash strings nor by environment variables and is removed. A bash reader:
  *
  *   while IFS= read -r line; do
  *     if [ -z "$line" ]; then handle_event; else eval "$line"; fi
  *   done
  *
- * `eval` is safe here: names are fixed [A-Z_] and every value is one quoted
- * word. `parseEnvRecords` below is the same reader in TypeScript.
+ * `eval` is safe here: names are fixed [A-Z_] and every value is one word
+ * that bash neither expands nor splits. `parseEnvRecords` below is the same
+ * reader in TypeScript.
  */
 
 /** The RTMP_* variables of one guide event, in a stable order. */
@@ -41,10 +45,15 @@ export function stripNul(value: string): string {
   return value.includes('\0') ? value.replaceAll('\0', '') : value;
 }
 
-/** Quotes `value` as a bash `$'...'` word that fits on one line. */
+/** Characters a bash assignment takes literally: no quoting, globbing, expansion or splitting. */
+const BARE = /^[A-Za-z0-9_./:@%+,=-]*$/;
+
+/** `value` as one bash word on one line: bare when every character is safe, else `$'...'`. */
 export function quoteEnvValue(value: string): string {
+  const text = stripNul(value);
+  if (BARE.test(text)) return text;
   let out = "$'";
-  for (const ch of stripNul(value)) {
+  for (const ch of text) {
     const code = ch.codePointAt(0)!;
     if (ch === '\\') out += '\\\\';
     else if (ch === "'") out += "\\'";
@@ -54,14 +63,14 @@ export function quoteEnvValue(value: string): string {
   return out + "'";
 }
 
-/** One event as `KEY=$'value'` lines followed by the empty line that ends it. */
+/** One event as `KEY=value` lines followed by the empty line that ends it. */
 export function formatEnvRecord(pairs: ReadonlyArray<readonly [string, string]>): string {
   let out = '';
   for (const [key, value] of pairs) out += `${key}=${quoteEnvValue(value)}\n`;
   return out + '\n';
 }
 
-const LINE = /^([A-Z_][A-Z0-9_]*)=\$'((?:[^'\\]|\\\\|\\'|\\x[0-9a-f]{2})*)'$/;
+const LINE = /^([A-Z_][A-Z0-9_]*)=(?:\$'((?:[^'\\]|\\\\|\\'|\\x[0-9a-f]{2})*)'|([A-Za-z0-9_./:@%+,=-]*))$/;
 
 /** Reads text written by `formatEnvRecord` back into one Map per event; throws on a malformed line. */
 export function parseEnvRecords(text: string): Array<Map<string, string>> {
@@ -75,7 +84,7 @@ export function parseEnvRecords(text: string): Array<Map<string, string>> {
     }
     const match = LINE.exec(line);
     if (match === null) throw new SrsError('ERR_ENV_RECORD', `not an env record line: ${JSON.stringify(line.slice(0, 80))}`);
-    current.set(match[1]!, unquote(match[2]!));
+    current.set(match[1]!, match[2] === undefined ? match[3]! : unquote(match[2]));
   }
   if (current.size > 0) records.push(current);
   return records;

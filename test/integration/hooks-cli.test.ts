@@ -317,7 +317,9 @@ describe('srs CLI hooks: the guide as written, stdio, signals, bad flags', () =>
     ]);
     expect(records.filter((r) => r.get('RTMP_EVENT_TYPE') === 'connection_close').map((r) => r.get('RTMP_REASON'))).toEqual(names.map(() => 'server_shutdown'));
     // Each line is one variable: no value spans lines.
-    for (const line of text.split('\n')) expect(line === '' || /^RTMP_[A-Z_]+=\$'.*'$/.test(line)).toBe(true);
+    for (const line of text.split('\n')) expect(line === '' || /^RTMP_[A-Z_]+=(\$'.*'|[A-Za-z0-9_.\/:@%+,=-]*)$/.test(line)).toBe(true);
+    // Safe values are bare, so a plain grep finds an event type.
+    expect(text.split('\n').filter((line) => line === 'RTMP_EVENT_TYPE=publish_start')).toHaveLength(published.length);
     // The README's bash reader yields the same values.
     const reader = `while IFS= read -r line; do
       if [ -z "$line" ]; then printf '%s\\t%s\\n' "$RTMP_EVENT_TYPE" "$RTMP_STREAM_KEY"; else eval "$line"; fi

@@ -31,22 +31,27 @@ function bashRead(text: string, keys: readonly string[]): string[][] {
 }
 
 describe('env format', () => {
-  it('writes one KEY=value line per variable and an empty line after each event', () => {
+  it('writes one KEY=value line per variable, bare when safe, and an empty line after each event', () => {
     const guide = toGuideEvent(makeEvent({ type: 'publish', stream: "it's" }))!;
     expect(formatEnvRecord(guideEventEnv(guide))).toBe(
       [
-        "RTMP_EVENT_TYPE=$'publish_start'",
-        "RTMP_TIMESTAMP=$'1700000000'",
-        "RTMP_CONN_ID=$'c000001'",
-        "RTMP_CLIENT_ID=$'3y1tcaw2'",
+        'RTMP_EVENT_TYPE=publish_start',
+        'RTMP_TIMESTAMP=1700000000',
+        'RTMP_CONN_ID=c000001',
+        'RTMP_CLIENT_ID=3y1tcaw2',
         "RTMP_STREAM_KEY=$'live/it\\'s'",
-        "RTMP_APP=$'live'",
+        'RTMP_APP=live',
         "RTMP_PUBLISHING_NAME=$'it\\'s'",
-        "RTMP_PUBLISHING_TYPE=$'live'",
+        'RTMP_PUBLISHING_TYPE=live',
         '',
         '',
       ].join('\n'),
     );
+  });
+
+  it('quotes every value bash would expand, split or glob, and only those', () => {
+    for (const bare of ['publish_start', 'live/livestream', '127.0.0.1', 'a=b', 'x%2Fy', 'a,b+c@d:e-f', '']) expect(quoteEnvValue(bare)).toBe(bare);
+    for (const quoted of ['~root', 'a b', '*', '$HOME', 'a;b', 'it\'s', '"x"', 'a?b', '[x]', '{a,b}', 'é']) expect(quoteEnvValue(quoted)).toMatch(/^\$'.*'$/);
   });
 
   it('never puts a raw newline inside a value', () => {
