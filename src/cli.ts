@@ -51,7 +51,8 @@ function buildProgram(): Command {
     .option('--hook-timeout <duration>', 'timeout of scripts, webhooks and http_hooks, e.g. 45s (default 30s)')
     .option('--hook-concurrency <n>', 'hooks running at once (default 10)')
     .exitOverride()
-    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+    // One prefix for every error line: commander's own say `error: ...`, ours `srs: ...`.
+    .configureOutput({ writeErr: (text) => process.stderr.write(text.replace(/^error: /, 'srs: ')) });
 }
 
 /** `--listen` values: `1935`, `:1935`, `127.0.0.1:1935`, `[::1]:1935`. */

@@ -106,6 +106,10 @@ describe('srs command line (real process)', () => {
     const bad = srs(['--listen', 'nope', '-c', 'conf/srs.conf']);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('--listen nope');
+    // commander's own errors carry our prefix too.
+    const unknown = srs(['--bogus']);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr.trim()).toBe("srs: unknown option '--bogus'");
   });
 });
 
@@ -148,5 +152,13 @@ describe('srs server process: signals', () => {
     expect(run.output()).toContain('server_shutdown');
     expect(run.output()).toContain('server stopped');
     player.close();
+  });
+
+  it('SIGINT (Ctrl-C) stops gracefully and exits 0', async () => {
+    const run = start(tempConf('listen 127.0.0.1:0;\nsrs_log_tank console;\nvhost __defaultVhost__ {}\n'));
+    await waitFor('server ready', () => run.output().includes('server ready'));
+    run.child.kill('SIGINT');
+    expect(await run.exited).toBe(0);
+    expect(run.output()).toContain('"signal":"SIGINT"');
   });
 });
