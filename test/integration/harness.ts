@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, get as httpGet, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { createRequire } from 'node:module';
 import { pino } from 'pino';
@@ -223,4 +223,28 @@ export class TestResources {
     await this.hooks?.close();
     this.hooks = undefined;
   }
+}
+
+/** Sends raw bytes on a new TCP connection, resolves with everything the server answered until it closed or `ms` passed. */
+export function rawExchange(port: number, bytes: string | Buffer, ms = 3_000): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    const done = (): void => {
+      socket.destroy();
+      resolve(Buffer.concat(chunks).toString('latin1'));
+    };
+    const timer = setTimeout(done, ms);
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('close', () => {
+      clearTimeout(timer);
+      done();
+    });
+    socket.on('error', () => undefined);
+    socket.write(bytes);
+  });
+}
+
+export function statusLine(reply: string): string {
+  return reply.split('\r\n')[0] ?? '';
 }

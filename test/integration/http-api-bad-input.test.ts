@@ -1,32 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { connect, type Socket } from 'node:net';
+import { type Socket } from 'node:net';
 import { Agent, request } from 'undici';
 import { RtmpClient } from '../../src/client/rtmp-client.js';
-import { publishArgs, runFfmpeg, startTestServer, stopProcess, waitFor, type FfmpegRun, type TestServer } from './harness.js';
-
-/** Sends raw bytes, resolves with everything the server answered until it closed or `ms` passed. */
-function raw(port: number, bytes: string | Buffer, ms = 3_000): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    const chunks: Buffer[] = [];
-    const done = (): void => {
-      socket.destroy();
-      resolve(Buffer.concat(chunks).toString('latin1'));
-    };
-    const timer = setTimeout(done, ms);
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.on('close', () => {
-      clearTimeout(timer);
-      done();
-    });
-    socket.on('error', () => undefined);
-    socket.write(bytes);
-  });
-}
-
-function statusLine(reply: string): string {
-  return reply.split('\r\n')[0] ?? '';
-}
+import { publishArgs, rawExchange as raw, runFfmpeg, startTestServer, statusLine, stopProcess, waitFor, type FfmpegRun, type TestServer } from './harness.js';
 
 describe('HTTP API bad input: each request answered or closed, streaming untouched', () => {
   let server: TestServer | undefined;

@@ -57,6 +57,12 @@ export class HttpServer {
   private readonly limits: HttpLimits;
   private readonly playerLimits: PlayerLimits;
   private staticFiles: { dir: string; files: StaticFiles } | undefined;
+  /** Connections that sent a whole request head (the first-request timer spares them). */
+  private readonly requested = new WeakSet<Socket>();
+  /** Connections already answered with an error status: the parser may fail again on the bytes that follow. */
+  private readonly answeredBad = new WeakSet<Socket>();
+  /** Drops at accept since the last drop line (one line per second at most). */
+  private dropSummary: { count: number; timer: NodeJS.Timeout } | undefined;
 
   constructor(private readonly options: HttpServerOptions) {
     this.limits = { ...DEFAULT_HTTP_LIMITS, ...options.limits };
@@ -74,7 +80,8 @@ export class HttpServer {
       server.maxConnections = limits.maxSockets;
       server.maxRequestsPerSocket = limits.maxRequestsPerSocket;
       server.on('clientError', this.onClientError);
-      server.on('drop', (data?: { remoteAddress?: string }) => this.options.logger.warn({ ip: data?.remoteAddress, max: limits.maxSockets }, 'http: drop connection, too many sockets'));
+      server.on('connection', this.onConnection);
+      server.on('drop', this.onDrop);
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen({ port: address.port, host: address.host }, () => {
@@ -109,7 +116,40 @@ export class HttpServer {
     );
   }
 
+  /**
+   * A socket over maxSockets is closed at accept. A flood of them is one
+   * line per second, not one per socket: `dropped` counts what a line stands for.
+   */
+  private readonly onDrop = (data?: { remoteAddress?: string }): void => {
+    if (this.dropSummary !== undefined) {
+      this.dropSummary.count++;
+      return;
+    }
+    const max = this.limits.maxSockets;
+    this.options.logger.warn({ ip: data?.remoteAddress, max, dropped: 1 }, 'http: drop connection, too many sockets');
+    const summary = { count: 0, timer: setTimeout(() => {
+      this.dropSummary = undefined;
+      if (summary.count > 0) this.options.logger.warn({ max, dropped: summary.count }, 'http: drop connection, too many sockets');
+    }, 1_000) };
+    summary.timer.unref();
+    this.dropSummary = summary;
+  };
+
+  /**
+   * Node's headersTimeout starts at a request's first byte: a connection that
+   * never sends one would sit in a maxSockets slot forever. It gets the same
+   * bound, counted from accept, and the same 408.
+   */
+  private readonly onConnection = (socket: Socket): void => {
+    const timer = setTimeout(() => {
+      if (!this.requested.has(socket)) this.closeBadConnection(socket, 'ERR_HTTP_HEAD_TIMEOUT', 408);
+    }, this.limits.headersTimeoutMs);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+  };
+
   private readonly onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    this.requested.add(req.socket);
     const config = this.options.getConfig();
     const url = req.url ?? '/';
     const queryAt = url.indexOf('?');
@@ -197,7 +237,15 @@ export class HttpServer {
   /** Garbage, a head over the bound, a slow head: that connection only gets a status and goes. */
   private readonly onClientError = (error: Error & { code?: string }, socket: Socket): void => {
     const code = error.code ?? 'ERR_HTTP';
-    const status = code === 'HPE_HEADER_OVERFLOW' ? 431 : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    this.closeBadConnection(socket, code, code === 'HPE_HEADER_OVERFLOW' ? 431 : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400);
+  };
+
+  private closeBadConnection(socket: Socket, code: string, status: 400 | 408 | 431): void {
+    if (this.answeredBad.has(socket)) {
+      socket.destroy();
+      return;
+    }
+    this.answeredBad.add(socket);
     this.options.logger.warn({ ip: socket.remoteAddress, code, status }, 'http: bad request, connection closed');
     if (socket.writable && !socket.destroyed) {
       const text = status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request';
@@ -205,5 +253,5 @@ export class HttpServer {
     } else {
       socket.destroy();
     }
-  };
+  }
 }
