@@ -9,11 +9,40 @@ export type ServerKind = 'ours' | 'nms' | 'null';
 /** The role bytes a null-baseline client sends first (see null-fanout-server.ts). */
 export const NullRole = { publisher: 0x50, reader: 0x52 } as const;
 
+/** How the players of a fan-out cell play: RTMP, HTTP-FLV, or both alternately. */
+export type FanoutProtocol = 'rtmp' | 'http-flv' | 'mixed';
+
+/** An endpoint the API prober scrapes during the hold window. */
+export interface ProbeTarget {
+  readonly name: string;
+  readonly url: string;
+}
+
+/** What the prober saw of one endpoint. */
+export interface ProbeResult {
+  readonly name: string;
+  readonly url: string;
+  /** Request sent to body ended, of every answered scrape. */
+  readonly latenciesMs: readonly number[];
+  /** Largest body, bytes (how much the endpoint had to say). */
+  readonly bodyBytes: number;
+  /** 404 or SRS's code 1090: the endpoint does not exist on this server (yet). */
+  readonly notServed: number;
+  readonly failures: number;
+  readonly errors: readonly string[];
+}
+
 /** One publisher, N players, a fixed hold window, then joins to the running stream. */
 export interface FanoutJob {
   readonly type: 'fanout';
   readonly server: ServerKind;
+  readonly protocol: FanoutProtocol;
+  /** RTMP: the publisher's (and RTMP players') port. */
   readonly port: number;
+  /** HTTP-FLV players' port (ours: http_server; NMS: its http port). */
+  readonly httpPort?: number | undefined;
+  /** Scraped once per `intervalMs` through the hold window. */
+  readonly probes?: { readonly targets: readonly ProbeTarget[]; readonly intervalMs: number } | undefined;
   readonly serverPid: number;
   readonly streamFile: string;
   /** `app/stream` on the server, e.g. `live/bench`. */
@@ -60,6 +89,8 @@ export interface FanoutResult {
   readonly joinFailures: number;
   /** The first distinct errors seen, for the log; bounded. */
   readonly errors: readonly string[];
+  /** The API prober's findings, when the cell ran it. */
+  readonly probes?: readonly ProbeResult[];
 }
 
 /** Back-to-back sessions: connect + publish or connect + play, then close. */

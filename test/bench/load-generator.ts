@@ -6,12 +6,12 @@
  */
 import type { LoadJob, LoadReply, LoadResult } from './jobs.js';
 import { runNullFanout } from './null-fanout-job.js';
-import { runRtmpFanout } from './rtmp-fanout-job.js';
+import { runMediaFanout } from './media-fanout-job.js';
 import { runSessions } from './sessions-job.js';
 
 function runJob(job: LoadJob): Promise<LoadResult> {
   if (job.type === 'sessions') return runSessions(job);
-  return job.server === 'null' ? runNullFanout(job) : runRtmpFanout(job);
+  return job.server === 'null' ? runNullFanout(job) : runMediaFanout(job);
 }
 
 function reply(message: LoadReply): void {

@@ -29,6 +29,11 @@ export interface BenchPlan {
     readonly concurrency: number;
     readonly sessions: number;
   };
+  /** The mixed RTMP + HTTP-FLV fan-out cell run without and then with the API prober. */
+  readonly apiProbe: {
+    readonly players: number;
+    readonly intervalMs: number;
+  };
 }
 
 /** The full run (about 10 minutes on 2 cores). */
@@ -46,6 +51,8 @@ export const FULL_PLAN: BenchPlan = {
   },
   sessions: { kinds: ['publish', 'play'], concurrency: [1, 8, 64], perCell: 2_000, maxCellMs: 15_000, sessionTimeoutMs: 10_000 },
   slowCallback: { delayMs: 200, concurrency: 64, sessions: 256 },
+  // "GET /api/v1/clients with 1,000 live sessions and /metrics scrapes every second".
+  apiProbe: { players: 1_000, intervalMs: 1_000 },
 };
 
 /** The 1-2 minute smoke run. */
@@ -54,6 +61,7 @@ export const QUICK_PLAN: BenchPlan = {
   fanout: { ...FULL_PLAN.fanout, players: [50, 200], warmupMs: 1_000, settleMs: 500, holdMs: 4_000, joins: 10 },
   sessions: { ...FULL_PLAN.sessions, perCell: 200, maxCellMs: 3_000 },
   slowCallback: { ...FULL_PLAN.slowCallback, sessions: 64 },
+  apiProbe: { ...FULL_PLAN.apiProbe, players: 100 },
 };
 
 /** Slack for forking the load generator and loading the stream. */

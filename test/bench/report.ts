@@ -4,7 +4,8 @@
  * target and whether ours met it. Markdown, so the same text goes to the
  * console and to test/bench/README.md.
  */
-import type { FanoutResult, ServerKind, SessionsResult } from './jobs.js';
+import type { FanoutResult, ProbeResult, ServerKind, SessionsResult } from './jobs.js';
+import { median, quantile } from './stats.js';
 import {
   cpuMsPerGb, cpuMsPerSession, isFailure, joinMedianMs, loadGenCpuMsPerSession, loadGenCpuPercent, rssPerPlayerKb, serverCpuPercent,
   sessionsPerSecond, sessionTimes, type BenchResults, type FanoutRow, type Outcome, type SessionsRow,
@@ -16,6 +17,8 @@ export const TARGETS = {
   maxCpuMsPerGb: 400,
   maxRssPerPlayerKb: 30,
   maxJoinMedianMs: 10,
+  /** HTTP-FLV fan-out: server CPU per delivered GB within this factor of our RTMP cell of the same N and run. */
+  maxHttpFlvCpuFactor: 1.1,
   minSessionsPerSecondAtConcurrency1: 200,
   maxCpuMsPerSessionWithCallback: 0.3,
   callbackCpuConcurrency: 64,
@@ -91,9 +94,30 @@ function metricRow<T extends object>(
   };
 }
 
-function fanoutRows(row: FanoutRow): TableRow[] {
-  const atTarget = row.players === TARGETS.fanoutPlayers;
-  const scenario = `fan-out N=${row.players}`;
+/** The scenario name of a fan-out row; RTMP keeps its historic label so runs compare. */
+function fanoutScenario(row: FanoutRow): string {
+  const protocol = row.protocol ?? 'rtmp';
+  if (protocol === 'rtmp') return `fan-out N=${row.players}`;
+  if (protocol === 'http-flv') return `HTTP-FLV fan-out N=${row.players}`;
+  return `RTMP+HTTP-FLV fan-out N=${row.players}${row.probed === true ? ', API scraped' : ''}`;
+}
+
+function oursResult(row: FanoutRow | undefined): FanoutResult | undefined {
+  const r = row?.results.ours;
+  return r === undefined || isFailure(r) ? undefined : r;
+}
+
+function fanoutRows(row: FanoutRow, all: readonly FanoutRow[]): TableRow[] {
+  const protocol = row.protocol ?? 'rtmp';
+  const atTarget = row.players === TARGETS.fanoutPlayers && protocol !== 'mixed';
+  const scenario = fanoutScenario(row);
+  const rtmpOurs = protocol === 'http-flv' ? oursResult(all.find((other) => (other.protocol ?? 'rtmp') === 'rtmp' && other.players === row.players)) : undefined;
+  const rtmpCpu = rtmpOurs === undefined ? undefined : cpuMsPerGb(rtmpOurs);
+  const cpuTarget =
+    !atTarget ? {}
+    : protocol === 'rtmp' ? { target: `<= ${TARGETS.maxCpuMsPerGb}`, check: (v: number) => v <= TARGETS.maxCpuMsPerGb }
+    : rtmpCpu === undefined ? { target: `<= ${TARGETS.maxHttpFlvCpuFactor}x RTMP`, check: () => false }
+    : { target: `<= ${format(rtmpCpu * TARGETS.maxHttpFlvCpuFactor)} (${TARGETS.maxHttpFlvCpuFactor}x RTMP)`, check: (v: number) => v <= rtmpCpu * TARGETS.maxHttpFlvCpuFactor };
   const specs: MetricSpec<FanoutResult>[] = [
     {
       metric: 'players at full rate',
@@ -101,13 +125,37 @@ function fanoutRows(row: FanoutRow): TableRow[] {
       text: (r) => `${r.playersAtFullRate}/${r.players}`,
       ...(atTarget ? { target: 'all', check: (v: number) => v === row.players } : {}),
     },
-    { metric: 'server CPU-ms per GB', value: cpuMsPerGb, ...(atTarget ? { target: `<= ${TARGETS.maxCpuMsPerGb}`, check: (v: number) => v <= TARGETS.maxCpuMsPerGb } : {}) },
+    { metric: 'server CPU-ms per GB', value: cpuMsPerGb, ...cpuTarget },
     { metric: 'server CPU % of a core', value: serverCpuPercent },
     { metric: 'RSS per player (KiB)', value: rssPerPlayerKb, ...(atTarget ? { target: `<= ${TARGETS.maxRssPerPlayerKb}`, check: (v: number) => v <= TARGETS.maxRssPerPlayerKb } : {}) },
     { metric: 'join median (ms)', value: joinMedianMs, ...(atTarget ? { target: `<= ${TARGETS.maxJoinMedianMs}`, check: (v: number) => v <= TARGETS.maxJoinMedianMs } : {}) },
     { metric: 'load generator CPU % of a core', value: loadGenCpuPercent },
   ];
-  return specs.map((spec) => metricRow(scenario, spec, row.results));
+  const rows = specs.map((spec) => metricRow(scenario, spec, row.results));
+  if (rtmpCpu !== undefined) {
+    rows.push(metricRow(scenario, { metric: 'CPU per GB / our RTMP cell', value: (r: FanoutResult) => cpuMsPerGb(r) / rtmpCpu }, { ours: row.results.ours }));
+  }
+  if (row.probed === true) rows.push(...probeRows(scenario, row, all));
+  return rows;
+}
+
+/** Latency of each scraped endpoint, and what the scrapes did to the fan-out's CPU per GB. */
+function probeRows(scenario: string, row: FanoutRow, all: readonly FanoutRow[]): TableRow[] {
+  const ours = oursResult(row);
+  const plain = oursResult(all.find((other) => other.protocol === row.protocol && other.players === row.players && other.probed !== true));
+  const line = (metric: string, value: string): TableRow => ({ scenario, metric, target: '', ours: value, nms: '-', ratio: '', nullBaseline: '-', met: '' });
+  const out: TableRow[] = [];
+  for (const probe of ours?.probes ?? []) out.push(line(`${probe.name} p50 / p99 / max (ms)`, probeLatencies(probe)));
+  if (ours !== undefined && plain !== undefined) out.push(line('CPU per GB / same cell unscraped', `${(cpuMsPerGb(ours) / cpuMsPerGb(plain)).toFixed(2)}x`));
+  return out;
+}
+
+function probeLatencies(probe: ProbeResult): string {
+  const answered = probe.latenciesMs;
+  if (answered.length === 0) return probe.notServed > 0 ? 'not served' : `no answer (${probe.failures} failed)`;
+  const text = `${format(median(answered))} / ${format(quantile(answered, 0.99))} / ${format(Math.max(...answered))}`;
+  const extra = [probe.failures > 0 ? `${probe.failures} failed` : '', probe.notServed > 0 ? `${probe.notServed} not served` : ''].filter((s) => s !== '');
+  return extra.length === 0 ? `${text} (${answered.length} scrapes)` : `${text} (${answered.length} scrapes; ${extra.join(', ')})`;
 }
 
 /**
@@ -159,7 +207,7 @@ function sessionsRows(row: SessionsRow, all: readonly SessionsRow[]): TableRow[]
 
 /** Every table line of a run, fan-out first. */
 export function tableRows(results: BenchResults): TableRow[] {
-  return [...results.fanout.flatMap(fanoutRows), ...results.sessions.flatMap((row) => sessionsRows(row, results.sessions))];
+  return [...results.fanout.flatMap((row) => fanoutRows(row, results.fanout)), ...results.sessions.flatMap((row) => sessionsRows(row, results.sessions))];
 }
 
 /** The table as GitHub markdown. */
@@ -182,7 +230,7 @@ export function notes(results: BenchResults): string[] {
     const failed = outcome.type === 'sessions' ? outcome.failed : outcome.players - outcome.playersReady + outcome.joinFailures;
     if (failed > 0 || outcome.errors.length > 0) out.push(`${where}: ${failed} failed; ${outcome.errors.join('; ')}`);
   };
-  for (const row of results.fanout) for (const [kind, r] of Object.entries(row.results)) add(`fan-out N=${row.players} ${kind}`, r);
+  for (const row of results.fanout) for (const [kind, r] of Object.entries(row.results)) add(`${fanoutScenario(row)} ${kind}`, r);
   for (const row of results.sessions) {
     for (const [kind, r] of Object.entries(row.results)) add(`${row.kind} c=${row.concurrency} hooks=${row.hooks} ${kind}`, r);
   }

@@ -3,7 +3,7 @@
  * metrics derived from raw measurements (the table and the JSON use the same
  * functions, so they never disagree).
  */
-import type { FanoutResult, ServerKind, SessionsResult } from './jobs.js';
+import type { FanoutProtocol, FanoutResult, ServerKind, SessionsResult } from './jobs.js';
 import { median, quantile } from './stats.js';
 
 /** A run that could not produce a measurement. */
@@ -19,9 +19,13 @@ export function isFailure<T extends object>(outcome: Outcome<T> | undefined): ou
   return outcome !== undefined && 'error' in outcome;
 }
 
-/** One fan-out size, every server. */
+/** One fan-out size and protocol, every server that speaks it. */
 export interface FanoutRow {
   readonly players: number;
+  /** Absent in results written before HTTP-FLV cells existed: RTMP. */
+  readonly protocol?: FanoutProtocol;
+  /** The API prober ran through the hold window. */
+  readonly probed?: boolean;
   readonly results: Partial<Record<ServerKind, Outcome<FanoutResult>>>;
 }
 

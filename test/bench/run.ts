@@ -6,7 +6,7 @@
  * the table in test/bench/README.md. Options:
  *   --quick              smoke sizes (see plan.ts)
  *   --servers a,b        subset of ours,nms,null (development)
- *   --only a,b           subset of fanout,sessions
+ *   --only a,b           subset of fanout (RTMP), http-flv, api (the prober cells), sessions
  *   --players a,b        fan-out sizes instead of the plan's (development, profiling)
  *   --json FILE          results file (default .bench/results[-quick].json)
  *   --profile DIR        run our server under node --cpu-prof, profiles into DIR
@@ -27,7 +27,7 @@ import { readCpuModel } from './proc-stats.js';
 import { updateReadme } from './readme.js';
 import { notes, renderTable, tableRows } from './report.js';
 import type { BenchResults } from './results.js';
-import { runFanoutScenarios, runSessionsScenarios } from './scenarios.js';
+import { runApiProbeScenarios, runFanoutScenarios, runSessionsScenarios } from './scenarios.js';
 import { loadStreamFixture, prepareStreamFile } from './stream-fixture.js';
 
 /** dist/test/bench/run.js -> the repository root. */
@@ -35,6 +35,7 @@ const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 /** Outside the repo: the encoded stream survives between runs, logs and configs of the last run sit beside it. */
 const CACHE_DIR = join(tmpdir(), 'srs-ts-bench');
 const ALL_SERVERS: readonly ServerKind[] = ['ours', 'nms', 'null'];
+const SCENARIOS: readonly string[] = ['fanout', 'http-flv', 'api', 'sessions'];
 /** A 1-minute load average above this before the run means the machine is not quiet. */
 const BUSY_LOAD_AVERAGE = 0.5;
 
@@ -77,7 +78,7 @@ async function main(): Promise<void> {
   if (!players.every((n) => Number.isInteger(n) && n > 0)) throw new Error(`--players ${values.players}: expected positive integers`);
   const plan = { ...basePlan, fanout: { ...basePlan.fanout, players } };
   const servers = listOption(values.servers, ALL_SERVERS, 'servers') as ServerKind[];
-  const only = listOption(values.only, ['fanout', 'sessions'], 'only');
+  const only = listOption(values.only, SCENARIOS, 'only');
   const startedAt = Date.now();
   const loadAverageAtStart = loadavg()[0] ?? 0;
   if (loadAverageAtStart > BUSY_LOAD_AVERAGE) log(`warning: load average ${loadAverageAtStart.toFixed(2)} before the run; other work will skew the numbers`);
@@ -96,7 +97,7 @@ async function main(): Promise<void> {
   const ctx = { plan, workDir, streamFile, hookServer, servers, ourNodeFlags, log };
   log(`${plan.quick ? 'quick' : 'full'} run; server logs and configs in ${workDir}`);
 
-  const isComplete = servers.length === ALL_SERVERS.length && only.length === 2 && values.players === undefined && ourNodeFlags.length === 0;
+  const isComplete = servers.length === ALL_SERVERS.length && only.length === SCENARIOS.length && values.players === undefined && ourNodeFlags.length === 0;
   const results: BenchResults = {
     date: new Date(startedAt).toISOString(),
     quick: plan.quick,
@@ -108,7 +109,10 @@ async function main(): Promise<void> {
     durationSec: 0,
   };
   try {
-    if (only.includes('fanout')) results.fanout.push(...(await runFanoutScenarios(ctx)));
+    if (only.includes('fanout') || only.includes('http-flv')) {
+      results.fanout.push(...(await runFanoutScenarios(ctx, { rtmp: only.includes('fanout'), httpFlv: only.includes('http-flv') })));
+    }
+    if (only.includes('api')) results.fanout.push(...(await runApiProbeScenarios(ctx)));
     if (only.includes('sessions')) results.sessions.push(...(await runSessionsScenarios(ctx)));
   } finally {
     await hookServer.close();

@@ -5,7 +5,7 @@
  * cells of one hook mode share one process per server.
  */
 import type { HookServer } from './hook-server.js';
-import type { FanoutResult, ServerKind, SessionsResult } from './jobs.js';
+import type { FanoutProtocol, FanoutResult, ProbeTarget, ServerKind, SessionsResult } from './jobs.js';
 import { fanoutJobTimeoutMs, sessionsJobTimeoutMs, type BenchPlan } from './plan.js';
 import { runFanoutJob, runSessionsJob } from './loadgen-runner.js';
 import type { FanoutRow, HookMode, Outcome, SessionsRow } from './results.js';
@@ -35,16 +35,37 @@ function start(ctx: ScenarioContext, kind: ServerKind, label: string, hookUrl: s
   return startBenchServer({ kind, label, workDir: ctx.workDir, hookUrl, nodeFlags: kind === 'ours' ? ctx.ourNodeFlags : [], sessionReplies });
 }
 
-async function fanoutOnce(ctx: ScenarioContext, kind: ServerKind, players: number): Promise<Outcome<FanoutResult>> {
+interface FanoutCell {
+  readonly kind: ServerKind;
+  readonly protocol: FanoutProtocol;
+  readonly players: number;
+  /** Scrape the API (ours) through the hold window. */
+  readonly probed: boolean;
+}
+
+/** What the prober scrapes on our server: the client list (all of them on one page) and the metrics. */
+function probeTargets(server: BenchServer, players: number): ProbeTarget[] {
+  const api = `http://127.0.0.1:${server.apiPort ?? 0}`;
+  return [
+    { name: 'GET /api/v1/clients', url: `${api}/api/v1/clients/?count=${players + 10}` },
+    { name: 'GET /metrics', url: `${api}/metrics` },
+  ];
+}
+
+async function fanoutOnce(ctx: ScenarioContext, cell: FanoutCell): Promise<Outcome<FanoutResult>> {
   let server: BenchServer | undefined;
+  const { kind, protocol, players } = cell;
   try {
-    server = await start(ctx, kind, `fanout-${players}`, undefined);
+    server = await start(ctx, kind, `fanout-${protocol}-${players}${cell.probed ? '-probed' : ''}`, undefined);
     const f = ctx.plan.fanout;
     return await runFanoutJob(
       {
         type: 'fanout',
         server: kind,
+        protocol,
         port: server.port,
+        httpPort: server.httpPort,
+        probes: cell.probed ? { targets: probeTargets(server, players), intervalMs: ctx.plan.apiProbe.intervalMs } : undefined,
         serverPid: server.pid,
         streamFile: ctx.streamFile,
         streamPath: 'live/bench',
@@ -66,19 +87,41 @@ async function fanoutOnce(ctx: ScenarioContext, kind: ServerKind, players: numbe
   }
 }
 
-/** Fan-out at every N of the plan, every server interleaved per N. */
-export async function runFanoutScenarios(ctx: ScenarioContext): Promise<FanoutRow[]> {
+async function fanoutRow(ctx: ScenarioContext, protocol: FanoutProtocol, players: number, kinds: readonly ServerKind[], probed = false): Promise<FanoutRow> {
+  const row: FanoutRow = { players, protocol, ...(probed ? { probed } : {}), results: {} };
+  for (const kind of kinds) {
+    const outcome = await fanoutOnce(ctx, { kind, protocol, players, probed });
+    row.results[kind] = outcome;
+    ctx.log(`fan-out ${protocol}${probed ? ' +probes' : ''} N=${players} ${kind}: ${'error' in outcome ? outcome.error : `${outcome.playersAtFullRate}/${players} at full rate`}`);
+  }
+  return row;
+}
+
+/**
+ * Fan-out at every N of the plan, every server interleaved per N: RTMP
+ * players (ours, NMS, the null TCP floor), then, with `httpFlv`, HTTP-FLV
+ * players of the same RTMP publisher (ours, NMS) right after, so the two
+ * protocols are compared minutes apart on the same machine.
+ */
+export async function runFanoutScenarios(ctx: ScenarioContext, protocols: { rtmp: boolean; httpFlv: boolean }): Promise<FanoutRow[]> {
   const rows: FanoutRow[] = [];
   for (const players of ctx.plan.fanout.players) {
-    const row: FanoutRow = { players, results: {} };
-    for (const kind of ctx.servers) {
-      const outcome = await fanoutOnce(ctx, kind, players);
-      row.results[kind] = outcome;
-      ctx.log(`fan-out N=${players} ${kind}: ${'error' in outcome ? outcome.error : `${outcome.playersAtFullRate}/${players} at full rate`}`);
-    }
-    rows.push(row);
+    if (protocols.rtmp) rows.push(await fanoutRow(ctx, 'rtmp', players, ctx.servers));
+    if (protocols.httpFlv) rows.push(await fanoutRow(ctx, 'http-flv', players, ctx.servers.filter((kind) => kind !== 'null')));
   }
   return rows;
+}
+
+/**
+ * The API under load: our server with half RTMP, half HTTP-FLV players,
+ * once without and once with `GET /api/v1/clients` and `/metrics` scraped
+ * every interval, so the scrapes' cost shows as the difference in fan-out
+ * CPU per GB, and their latency is measured while the fan-out runs.
+ */
+export async function runApiProbeScenarios(ctx: ScenarioContext): Promise<FanoutRow[]> {
+  if (!ctx.servers.includes('ours')) return [];
+  const { players } = ctx.plan.apiProbe;
+  return [await fanoutRow(ctx, 'mixed', players, ['ours']), await fanoutRow(ctx, 'mixed', players, ['ours'], true)];
 }
 
 async function sessionsCell(ctx: ScenarioContext, server: BenchServer, row: SessionsRow, sessions: number): Promise<Outcome<SessionsResult>> {

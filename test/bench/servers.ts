@@ -38,42 +38,62 @@ export interface BenchServerOptions {
 /** A started server. */
 export interface BenchServer {
   readonly kind: ServerKind;
+  /** RTMP (the null baselines: their one port). */
   readonly port: number;
+  /** HTTP-FLV: ours http_server, NMS's http port; undefined for the null baselines. */
+  readonly httpPort: number | undefined;
+  /** Ours: the http_api listener (API prober); undefined otherwise. */
+  readonly apiPort: number | undefined;
   readonly pid: number;
   readonly logFile: string;
   stop(): Promise<void>;
 }
 
-/** The SRS config our server runs with; http_hooks only when a hook URL is given. */
-export function ourConfigText(port: number, workDir: string, label: string, hookUrl: string | undefined): string {
+/** Ports of one server under test. */
+interface BenchPorts {
+  readonly rtmp: number;
+  readonly http: number | undefined;
+  readonly api: number | undefined;
+}
+
+/**
+ * The SRS config our server runs with: RTMP, HTTP-FLV on http_server (as
+ * conf/srs.conf mounts it), http_api on its own port; http_hooks only when a
+ * hook URL is given.
+ */
+export function ourConfigText(ports: BenchPorts, workDir: string, label: string, hookUrl: string | undefined): string {
   const hooks =
     hookUrl === undefined ? '' : `    http_hooks {\n        enabled on;\n        on_publish ${hookUrl};\n        on_play ${hookUrl};\n    }\n`;
   return [
-    `listen 127.0.0.1:${port};`,
+    `listen 127.0.0.1:${ports.rtmp};`,
     'max_connections 5000;',
     'daemon off;',
     `pid ${join(workDir, `srs-${label}.pid`)};`,
     'srs_log_tank console;',
     'srs_log_level warn;',
+    ...(ports.http === undefined ? [] : [`http_server {\n    enabled on;\n    listen 127.0.0.1:${ports.http};\n    dir ${join(workDir, 'html')};\n}`]),
+    ...(ports.api === undefined ? [] : [`http_api {\n    enabled on;\n    listen 127.0.0.1:${ports.api};\n}`]),
     'vhost __defaultVhost__ {',
     '    play {\n        gop_cache on;\n        mw_latency 350;\n    }',
+    '    http_remux {\n        enabled on;\n        mount [vhost]/[app]/[stream].flv;\n    }',
     `${hooks}}`,
     '',
   ].join('\n');
 }
 
-function commandFor(options: BenchServerOptions, port: number): string[] {
+function commandFor(options: BenchServerOptions, ports: BenchPorts): string[] {
   const { kind, workDir, label, hookUrl } = options;
+  const port = ports.rtmp;
   if (kind === 'ours') {
     const configFile = join(workDir, `ours-${label}.conf`);
-    writeFileSync(configFile, ourConfigText(port, workDir, label, hookUrl));
+    writeFileSync(configFile, ourConfigText(ports, workDir, label, hookUrl));
     // Run as `npm start` and the `srs` bin run it (src/util/node-flags.ts).
     return [...SERVER_NODE_FLAGS, ...options.nodeFlags, OUR_CLI, '-c', configFile, '--log-level', 'warn'];
   }
   if (kind === 'nms') {
     const dataDir = join(workDir, `nms-${label}`);
     mkdirSync(dataDir, { recursive: true });
-    return [NMS_LAUNCHER, '--port', String(port), '--data', dataDir, ...(hookUrl === undefined ? [] : ['--notify-url', hookUrl])];
+    return [NMS_LAUNCHER, '--port', String(port), '--http-port', String(ports.http), '--data', dataDir, ...(hookUrl === undefined ? [] : ['--notify-url', hookUrl])];
   }
   if (options.sessionReplies === undefined) return [NULL_FANOUT_SERVER, '--port', String(port)];
   return [...SERVER_NODE_FLAGS, NULL_SESSION_SERVER, '--port', String(port), '--replies', options.sessionReplies, ...(hookUrl === undefined ? [] : ['--hook-url', hookUrl])];
@@ -83,16 +103,22 @@ function commandFor(options: BenchServerOptions, port: number): string[] {
 export async function startBenchServer(options: BenchServerOptions): Promise<BenchServer> {
   mkdirSync(options.workDir, { recursive: true });
   const port = await freePort();
+  const ports: BenchPorts = {
+    rtmp: port,
+    http: options.kind === 'null' ? undefined : await freePort(),
+    api: options.kind === 'ours' ? await freePort() : undefined,
+  };
   const logFile = join(options.workDir, `${options.kind}-${options.label}.log`);
   const logFd = openSync(logFile, 'w');
   // cwd is the work dir so nothing a server writes (pid, data) lands in the repo.
-  const child = spawnTracked(process.execPath, commandFor(options, port), { cwd: options.workDir, stdio: ['ignore', logFd, logFd] });
+  const child = spawnTracked(process.execPath, commandFor(options, ports), { cwd: options.workDir, stdio: ['ignore', logFd, logFd] });
   closeSync(logFd);
   try {
     await waitForPort(port, child, START_TIMEOUT_MS);
+    if (ports.http !== undefined) await waitForPort(ports.http, child, START_TIMEOUT_MS);
   } catch (error) {
     await stopChild(child);
     throw new Error(`${options.kind} did not start (log: ${logFile})`, { cause: error });
   }
-  return { kind: options.kind, port, pid: child.pid as number, logFile, stop: () => stopChild(child) };
+  return { kind: options.kind, port, httpPort: ports.http, apiPort: ports.api, pid: child.pid as number, logFile, stop: () => stopChild(child) };
 }

@@ -237,6 +237,12 @@ export class HttpServer {
   /** Garbage, a head over the bound, a slow head: that connection only gets a status and goes. */
   private readonly onClientError = (error: Error & { code?: string }, socket: Socket): void => {
     const code = error.code ?? 'ERR_HTTP';
+    // A peer that reset or half-closed its connection sent nothing wrong: there is no one to answer.
+    if (code === 'ECONNRESET' || code === 'EPIPE' || !socket.writable) {
+      this.options.logger.debug({ ip: socket.remoteAddress, code }, 'http: connection gone before a request');
+      socket.destroy();
+      return;
+    }
     this.closeBadConnection(socket, code, code === 'HPE_HEADER_OVERFLOW' ? 431 : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400);
   };
 
