@@ -12,7 +12,9 @@ import type { LifecycleContext } from './session/client.js';
 import { RtmpServer, type RtmpServerOptions } from './server/rtmp/rtmp-server.js';
 import { HttpServer, type HttpServerOptions } from './server/http/http-server.js';
 import { SrsApi } from './server/http/api/srs-api.js';
+import { WebConsole } from './server/http/console/web-console.js';
 import { TrafficStats } from './session/traffic-stats.js';
+import { PrometheusExporter } from './stats/prometheus-exporter.js';
 
 /** Everything the composition root needs; the CLI and `startServer` build it. */
 export interface AppOptions {
@@ -46,6 +48,10 @@ export class App {
   readonly httpApi: HttpServer | undefined;
   /** Bytes and kbps per client, stream and vhost (the API's numbers). */
   readonly traffic: TrafficStats;
+  /** exporter: /metrics on its own listener (only /metrics there); undefined when off or sharing the API's port. */
+  readonly exporterHttp: HttpServer | undefined;
+  private readonly metrics: PrometheusExporter;
+  private boundExporterAddresses: AddressInfo[] = [];
   private rtmpAddresses: AddressInfo[] = [];
   private boundHttpAddresses: AddressInfo[] = [];
   private boundApiAddresses: AddressInfo[] = [];
@@ -56,7 +62,10 @@ export class App {
     validateHookTargets(this.config.hooks);
     const serverId = resolveServerId(this.config, options.logger);
     const serviceId = randomString(8);
+    this.metrics = new PrometheusExporter({ getConfig: () => this.config, clients: this.clients, hub: this.hub, serverId, serviceId });
     this.hooks = createHookSystem({
+      observer: this.metrics,
+      internalNotifiers: [this.metrics],
       getConfig: () => this.config,
       logger: options.logger,
       serverId,
@@ -95,8 +104,16 @@ export class App {
     // SRS mounts the API into the HTTP server when both listen on the same address (srs-wave2-spec §1.2); port 0 (any free port) is never the same.
     const shared = httpApi.enabled && httpServer.enabled && httpApi.listen.port !== 0 && httpServer.listen.some((a) => a.port === httpApi.listen.port && a.host === httpApi.listen.host);
     const http = { getConfig: () => this.config, lifecycle, connIds, logger: options.logger, ...options.http };
-    this.http = new HttpServer({ ...http, serves: { media: true, api: shared ? api : undefined } });
-    this.httpApi = httpApi.enabled && !shared ? new HttpServer({ ...http, serves: { media: false, api } }) : undefined;
+    // /metrics is on the API as SRS mounts it; with the exporter off it answers SRS's code 1090.
+    const exporter = this.config.exporter;
+    const apiMetrics = { endpoint: exporter.enabled ? this.metrics : undefined, only: false };
+    const webConsole = httpApi.enabled
+      ? new WebConsole({ getConfig: () => this.config, hub: this.hub, registry: this.clients, httpPorts: () => this.boundHttpAddresses.map((a) => a.port), logger: options.logger })
+      : undefined;
+    this.http = new HttpServer({ ...http, serves: { media: true, api: shared ? api : undefined, metrics: shared ? apiMetrics : undefined, console: shared ? webConsole : undefined } });
+    this.httpApi = httpApi.enabled && !shared ? new HttpServer({ ...http, serves: { media: false, api, metrics: apiMetrics, console: webConsole } }) : undefined;
+    const exporterOnApiPort = httpApi.enabled && exporter.listen.port !== 0 && exporter.listen.port === httpApi.listen.port && exporter.listen.host === httpApi.listen.host;
+    this.exporterHttp = exporter.enabled && !exporterOnApiPort ? new HttpServer({ ...http, serves: { media: false, api: undefined, metrics: { endpoint: this.metrics, only: true } } }) : undefined;
   }
 
   /** The config in force (swapped by reload). */
@@ -120,15 +137,21 @@ export class App {
     return this.httpApi === undefined ? this.boundHttpAddresses : this.boundApiAddresses;
   }
 
+  /** The exporter's own listener addresses; empty when off or on the API's port. */
+  get exporterAddresses(): readonly AddressInfo[] {
+    return this.boundExporterAddresses;
+  }
+
   async start(): Promise<void> {
     const { logger } = this.options;
     if (this.config.daemon) logger.info('daemon on is accepted but ignored: srs-ts stays in the foreground');
     this.rtmpAddresses = await this.rtmp.listen(this.config.listen);
     if (this.config.httpServer.enabled) this.boundHttpAddresses = await this.http.listen(this.config.httpServer.listen);
     if (this.httpApi !== undefined) this.boundApiAddresses = await this.httpApi.listen([this.config.httpApi.listen]);
+    if (this.exporterHttp !== undefined) this.boundExporterAddresses = await this.exporterHttp.listen([this.config.exporter.listen]);
     this.traffic.start();
     if (this.options.writePidFile === true) writePidFile(this.config.pid, logger);
-    logger.info({ rtmp: this.rtmpAddresses.map(addressText), http: this.boundHttpAddresses.map(addressText), api: this.apiAddresses.map(addressText) }, 'server ready');
+    logger.info({ rtmp: this.rtmpAddresses.map(addressText), http: this.boundHttpAddresses.map(addressText), api: this.apiAddresses.map(addressText), exporter: this.boundExporterAddresses.map(addressText) }, 'server ready');
   }
 
   /**
@@ -168,7 +191,7 @@ export class App {
     this.stopping ??= (async () => {
       // net.Server#close waits for open connections: stop accepting, end the sessions, then wait.
       this.traffic.stop();
-      const listenersClosed = Promise.all([this.rtmp.closeListeners(), this.http.closeListeners(), this.httpApi?.closeListeners()]);
+      const listenersClosed = Promise.all([this.rtmp.closeListeners(), this.http.closeListeners(), this.httpApi?.closeListeners(), this.exporterHttp?.closeListeners()]);
       this.clients.closeAll('server_shutdown', 'server shutdown');
       await listenersClosed;
       await this.hooks.drain(drainMs);

@@ -8,7 +8,7 @@ import { BOUNDS, DEFAULTS } from './defaults.js';
 import { childrenNamed, displayText, firstChild, type Directive } from './directive.js';
 import type { EnvMap } from './env.js';
 import { legacyWarnings, rewriteLegacy } from './legacy.js';
-import type { Config, HttpApiConfig, ListenAddress, SrsLogLevel, VhostConfig } from './schema.js';
+import type { Config, ExporterConfig, HttpApiConfig, ListenAddress, SrsLogLevel, VhostConfig } from './schema.js';
 import { readSetting } from './setting.js';
 import { parseChoice, parseEndpoint, parseInteger, parseOnOff, type ValueSource } from './values.js';
 import type { ConfigWarning } from './warning.js';
@@ -57,6 +57,7 @@ export function buildConfig(directives: readonly Directive[], options: BuildOpti
     chunkSize,
     serverId: readSetting<string | undefined>(env, 'serverId', firstChild(root, 'server_id'), 'server_id', (source) => source.text, undefined),
     httpApi: buildHttpApi(firstChild(root, 'http_api')?.children ?? [], env),
+    exporter: buildExporter(firstChild(root, 'exporter')?.children ?? [], env),
     httpServer: buildHttpServer(firstChild(root, 'http_server')?.children ?? [], env),
     hooks: buildHooks(root),
     vhosts,
@@ -103,6 +104,17 @@ function buildHttpApi(c: readonly Directive[], env: EnvMap): HttpApiConfig {
       enabled: readSetting(env, 'rawApiEnabled', firstChild(firstChild(c, 'raw_api')?.children ?? [], 'enabled'), 'http_api.raw_api.enabled', parseOnOff, false),
       allowReload: readSetting(env, 'rawApiAllowReload', firstChild(firstChild(c, 'raw_api')?.children ?? [], 'allow_reload'), 'http_api.raw_api.allow_reload', parseOnOff, false),
     },
+  };
+}
+
+/** `exporter { enabled; listen; label; tag; }`; label and tag are free text. */
+function buildExporter(c: readonly Directive[], env: EnvMap): ExporterConfig {
+  const text = (source: ValueSource): string => source.text;
+  return {
+    enabled: readSetting(env, 'exporterEnabled', firstChild(c, 'enabled'), 'exporter.enabled', parseOnOff, DEFAULTS.exporter.enabled),
+    listen: readSetting(env, 'exporterListen', firstChild(c, 'listen'), 'exporter.listen', parseEndpoint, { host: undefined, port: DEFAULTS.exporter.port }),
+    label: readSetting(env, 'exporterLabel', firstChild(c, 'label'), 'exporter.label', text, ''),
+    tag: readSetting(env, 'exporterTag', firstChild(c, 'tag'), 'exporter.tag', text, ''),
   };
 }
 

@@ -16,6 +16,8 @@ export const DEFAULTS = {
   // SRS_CONSTS_RTMP_SRS_CHUNK_SIZE.
   chunkSize: 60000,
   httpApi: { enabled: false, port: 1985, crossdomain: true },
+  // SRS get_exporter_* (srs_app_config.cpp:3798-3870).
+  exporter: { enabled: false, port: 9972 },
   // SRS get_http_stream_crossdomain (srs_app_config.cpp:8357-8374): on.
   httpServer: { enabled: false, port: 8080, dir: './objs/nginx/html', crossdomain: true },
   // SRS_HTTP_CLIENT_TIMEOUT is 30 s (srs-spec §1.3); concurrency and queue are ours.

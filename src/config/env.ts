@@ -20,6 +20,10 @@ export const ENV_OVERRIDES = {
   // We also accept SRS_CHUNK_SIZE for the global value only.
   chunkSize: ['SRS_VHOST_CHUNK_SIZE', 'SRS_CHUNK_SIZE'],
   serverId: ['SRS_SERVER_ID'],
+  exporterEnabled: ['SRS_EXPORTER_ENABLED'],
+  exporterListen: ['SRS_EXPORTER_LISTEN'],
+  exporterLabel: ['SRS_EXPORTER_LABEL'],
+  exporterTag: ['SRS_EXPORTER_TAG'],
   httpApiEnabled: ['SRS_HTTP_API_ENABLED'],
   httpApiListen: ['SRS_HTTP_API_LISTEN'],
   httpApiCrossdomain: ['SRS_HTTP_API_CROSSDOMAIN'],

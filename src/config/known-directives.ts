@@ -107,6 +107,7 @@ export const HONOURED: KnownBlock = {
   ...names('listen', 'max_connections', 'daemon', 'pid', 'srs_log_tank', 'srs_log_level', 'srs_log_level_v2', 'srs_log_file', 'chunk_size', 'server_id', 'hooks'),
   http_api: { ...names('enabled', 'listen', 'crossdomain'), raw_api: names('enabled', 'allow_reload'), auth: names('enabled', 'username', 'password') },
   http_server: names('enabled', 'listen', 'dir', 'crossdomain', 'trusted_proxies'),
+  exporter: names('enabled', 'listen', 'label', 'tag'),
   vhost: {
     ...names('enabled', 'chunk_size', 'min_latency', 'in_ack_size', 'out_ack_size', 'security', 'refer'),
     play: names('gop_cache', 'gop_cache_max_frames', 'queue_length', 'mw_latency'),

@@ -155,6 +155,15 @@ export interface HttpApiConfig {
   readonly rawApi: RawApiConfig;
 }
 
+/** Root `exporter { ... }` (SRS 5.0.67+): Prometheus `/metrics` on its own listener and on the API. */
+export interface ExporterConfig {
+  readonly enabled: boolean; // default off
+  readonly listen: ListenAddress; // default 9972
+  /** Extra `label`/`tag` labels of srs_build_info; omitted when empty, as SRS. */
+  readonly label: string;
+  readonly tag: string;
+}
+
 /** Root `http_server { ... }` (SRS1 `http_stream`). */
 export interface HttpServerConfig {
   readonly enabled: boolean; // default off
@@ -181,6 +190,7 @@ export interface Config {
   readonly serverId: string | undefined;
   readonly httpApi: HttpApiConfig;
   readonly httpServer: HttpServerConfig;
+  readonly exporter: ExporterConfig;
   readonly hooks: HooksConfig;
   /** In config order; the first `vhost NAME` of a name wins, as in SRS. */
   readonly vhosts: ReadonlyMap<string, VhostConfig>;

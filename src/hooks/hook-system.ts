@@ -4,7 +4,8 @@ import type { GateSink, HookPort, NotifySink, SessionEvent } from './events.js';
 import { HookDispatcher } from './dispatcher.js';
 import { HookExecutor, type ExecutorLimits } from './executor.js';
 import { createHookHttpClient, DEFAULT_HTTP_CLIENT_LIMITS, DEFAULT_MAX_RESPONSE_BYTES, type HttpClientLimits } from './http-client.js';
-import { createSinkStats, DEFAULT_RETRY_DELAYS_MS, type SinkStats } from './hook-execution.js';
+import { DEFAULT_RETRY_DELAYS_MS, type SinkStats } from './hook-execution.js';
+import { SinkMeter, type HookObserver } from './sink-meter.js';
 import { SrsHttpHooksSink } from './srs-http-hooks.js';
 import { ScriptSink } from './script.js';
 import { WebhookSink } from './webhook.js';
@@ -32,6 +33,10 @@ export interface HookSystemOptions {
   serviceId: string;
   /** Extra in-process sinks (embedding). */
   handlers?: readonly (GateSink | NotifySink)[] | undefined;
+  /** Told of every hook call's outcome and attempt time (the metrics exporter). */
+  observer?: HookObserver | undefined;
+  /** The server's own notifiers (the metrics exporter): told of every event, not metered as hooks. */
+  internalNotifiers?: readonly NotifySink[] | undefined;
   /** For the stdio sink; default process.stdout. */
   stdout?: NodeJS.WritableStream | undefined;
   /** Backoff of retried HTTP notifications (default 1 s, 3 s: two retries). */
@@ -73,10 +78,10 @@ export function createHookSystem(options: HookSystemOptions): HookSystem {
   const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const retryDelaysMs = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
   const stats = new Map<string, SinkStats>();
-  const statsFor = (name: string): SinkStats => {
-    const created = createSinkStats();
-    stats.set(name, created);
-    return created;
+  const meterFor = (name: string): SinkMeter => {
+    const meter = new SinkMeter(name, options.observer);
+    stats.set(name, meter.counts);
+    return meter;
   };
 
   const srs = new SrsHttpHooksSink({
@@ -87,13 +92,13 @@ export function createHookSystem(options: HookSystemOptions): HookSystem {
     ids: { serverId: options.serverId, serviceId: options.serviceId },
     maxResponseBytes,
     retryDelaysMs,
-    stats: statsFor('http_hooks'),
+    meter: meterFor('http_hooks'),
   });
   const script = new ScriptSink({
     getConfig,
     logger,
     executor: guideExecutor,
-    stats: statsFor('script'),
+    meter: meterFor('script'),
     maxOutputBytes: options.scriptMaxOutputBytes ?? 4096,
     pipeGraceMs: options.scriptPipeGraceMs ?? 1000,
   });
@@ -102,7 +107,7 @@ export function createHookSystem(options: HookSystemOptions): HookSystem {
     logger,
     client,
     executor: guideExecutor,
-    stats: statsFor('webhook'),
+    meter: meterFor('webhook'),
     maxResponseBytes,
     retryDelaysMs,
   });
@@ -110,7 +115,7 @@ export function createHookSystem(options: HookSystemOptions): HookSystem {
     getConfig,
     logger,
     out: options.stdout ?? process.stdout,
-    stats: statsFor('stdio'),
+    meter: meterFor('stdio'),
     maxBufferedBytes: options.stdioMaxBufferedBytes ?? DEFAULT_STDIO_MAX_BUFFERED_BYTES,
   });
 
@@ -118,9 +123,9 @@ export function createHookSystem(options: HookSystemOptions): HookSystem {
   const handlerNotifiers: NotifySink[] = [];
   for (const handler of options.handlers ?? []) {
     if (isGateSink(handler)) handlerGates.push(handler);
-    if (isNotifySink(handler)) handlerNotifiers.push(countingNotifier(handler, statsFor(`handler:${handler.name}`)));
+    if (isNotifySink(handler)) handlerNotifiers.push(countingNotifier(handler, meterFor(`handler:${handler.name}`)));
   }
-  const dispatcher = new HookDispatcher([srs, ...handlerGates], [srs, script, webhook, stdio, ...handlerNotifiers], logger);
+  const dispatcher = new HookDispatcher([srs, ...handlerGates], [srs, script, webhook, stdio, ...handlerNotifiers, ...(options.internalNotifiers ?? [])], logger);
 
   return {
     wantsGate: (event) => dispatcher.wantsGate(event),
@@ -153,15 +158,15 @@ function isNotifySink(sink: GateSink | NotifySink): sink is NotifySink {
 }
 
 /** Counts an in-process notifier's calls; a throw is counted here and logged by the dispatcher. */
-function countingNotifier(sink: NotifySink, counters: SinkStats): NotifySink {
+function countingNotifier(sink: NotifySink, meter: SinkMeter): NotifySink {
   return {
     name: sink.name,
     notify(event: SessionEvent): void {
       try {
         sink.notify(event);
-        counters.delivered++;
+        meter.outcome(event.type, 'delivered');
       } catch (error) {
-        counters.failed++;
+        meter.outcome(event.type, 'failed');
         throw error;
       }
     },

@@ -4,7 +4,8 @@ import type { NotifySink, SessionEvent } from './events.js';
 import type { HookExecutor } from './executor.js';
 import { toGuideEvent } from './guide-event.js';
 import { guideEventEnv, stripNul } from './env-format.js';
-import { logHookExecution, type SinkStats } from './hook-execution.js';
+import { logHookExecution } from './hook-execution.js';
+import type { SinkMeter } from './sink-meter.js';
 import { runScript } from './script-runner.js';
 
 /**
@@ -21,7 +22,7 @@ export interface ScriptSinkOptions {
   readonly getConfig: () => Config;
   readonly logger: Logger;
   readonly executor: HookExecutor;
-  readonly stats: SinkStats;
+  readonly meter: SinkMeter;
   /** Captured per stream for the log line. */
   readonly maxOutputBytes: number;
   /** How long to wait for pipes held by background children once the script exited. */
@@ -50,7 +51,7 @@ export class ScriptSink implements NotifySink {
     env['RTMP_EVENT_JSON'] = stripNul(json);
     const args = [guide.type, stripNul(guide.stream_key), stripNul(json)];
     const timeoutMs = config.hooks.timeoutMs;
-    const { executor, stats, logger } = this.options;
+    const { executor, meter, logger } = this.options;
     for (const target of targets) {
       executor.submit(`${this.name}:${event.clientId}`, {
         run: async (_attempt, signal) => {
@@ -64,8 +65,8 @@ export class ScriptSink implements NotifySink {
             pipeGraceMs: this.options.pipeGraceMs,
             signal,
           });
-          if (result.outcome === 'ok') stats.delivered++;
-          else stats.failed++;
+          meter.attempt(guide.type, performance.now() - startedMs);
+          meter.outcome(guide.type, result.outcome === 'ok' ? 'delivered' : result.outcome === 'timeout' ? 'timeout' : 'failed');
           // Exit 0 is not proof of success: a `[[` under /bin/sh prints "not found" and goes on. What the
           // script wrote is logged (bounded), and anything on stderr makes the line a warning.
           const level = result.outcome === 'ok' && result.stderr === '' ? 'info' : 'warn';
@@ -90,7 +91,7 @@ export class ScriptSink implements NotifySink {
           }, level);
         },
         dropped: (reason) => {
-          stats.dropped++;
+          meter.outcome(guide.type, 'dropped');
           logger.error({ event: guide.type, sink: this.name, target: target.target, conn_id: guide.conn_id, reason }, 'hook dropped');
         },
       });

@@ -5,7 +5,8 @@ import { encodeSrsHookBody, SRS_ACTION_BY_EVENT, type SrsBodyIds, type SrsHookAc
 import { judgeSrsResponse } from './srs-verdict.js';
 import type { HookHttpClient } from './http-client.js';
 import type { HookExecutor } from './executor.js';
-import { hookExecutionLevel, isRetryableHttpFailure, logHookExecution, retryDelayMs, type HookOutcome, type SinkStats } from './hook-execution.js';
+import { hookExecutionLevel, isRetryableHttpFailure, logHookExecution, retryDelayMs, type HookOutcome } from './hook-execution.js';
+import type { SinkMeter } from './sink-meter.js';
 
 /**
  * SRS `http_hooks` (srs-spec §1): on_connect/on_publish/on_play gate the
@@ -38,7 +39,16 @@ export interface SrsHttpHooksOptions {
   readonly ids: SrsBodyIds;
   readonly maxResponseBytes: number;
   readonly retryDelaysMs: readonly number[];
-  readonly stats: SinkStats;
+  readonly meter: SinkMeter;
+}
+
+/** Why a call did not pass. */
+interface CallFailure {
+  readonly reason: string;
+  readonly retryable: boolean;
+  readonly outcome: HookOutcome;
+  /** The receiver answered and refused (a non-200 status or a non-zero code), as opposed to no usable answer. */
+  readonly denied: boolean;
 }
 
 /** One call, resolved from the config in force when the event happened. */
@@ -69,11 +79,16 @@ export class SrsHttpHooksSink implements GateSink, NotifySink {
   async gate(event: SessionEvent, signal: AbortSignal): Promise<GateVerdict> {
     const plan = this.plan(event);
     if (plan === undefined || !GATED.has(plan.action)) return ALLOW;
+    const { meter } = this.options;
     for (const url of plan.urls) {
       if (signal.aborted) return { allow: false, hook: plan.action, reason: `${plan.action} aborted: session closed` };
       const failure = await this.call(plan, url, event, signal, 1);
-      if (failure !== undefined) return { allow: false, hook: plan.action, reason: `${plan.action} denied: ${failure.reason}` };
+      if (failure !== undefined) {
+        meter.outcome(plan.action, failure.outcome === 'timeout' ? 'timeout' : failure.denied ? 'denied' : 'failed');
+        return { allow: false, hook: plan.action, reason: `${plan.action} denied: ${failure.reason}` };
+      }
     }
+    meter.outcome(plan.action, 'allowed');
     return ALLOW;
   }
 
@@ -87,25 +102,25 @@ export class SrsHttpHooksSink implements GateSink, NotifySink {
     if (action === undefined || GATED.has(action)) return;
     const plan = this.plan(event);
     if (plan === undefined) return;
-    const { executor, stats, logger, retryDelaysMs } = this.options;
+    const { executor, meter, logger, retryDelaysMs } = this.options;
     for (const url of plan.urls) {
       executor.submit(`${this.name}:${event.clientId}`, {
         run: async (attempt, signal) => {
           const failure = await this.call(plan, url, event, signal, attempt);
           if (failure === undefined) {
-            stats.delivered++;
+            meter.outcome(plan.action, 'delivered');
             return;
           }
           const delayMs = failure.retryable ? retryDelayMs(retryDelaysMs, attempt) : undefined;
           if (delayMs !== undefined && !signal.aborted) {
-            stats.retried++;
+            meter.outcome(plan.action, 'retried');
             return { retryAfterMs: delayMs };
           }
-          stats.failed++;
+          meter.outcome(plan.action, failure.outcome === 'timeout' ? 'timeout' : 'failed');
           logger.error({ sink: this.name, action: plan.action, url, client_id: event.clientId, attempts: attempt, reason: failure.reason }, 'http hook notification failed');
         },
         dropped: (reason) => {
-          stats.dropped++;
+          meter.outcome(plan.action, 'dropped');
           logger.error({ sink: this.name, action: plan.action, url, client_id: event.clientId, reason }, 'http hook notification dropped');
         },
       });
@@ -134,14 +149,17 @@ export class SrsHttpHooksSink implements GateSink, NotifySink {
     };
   }
 
-  /** One POST + SRS verdict; logs the URL server-side. Resolves undefined when it passed. */
+  /**
+   * One POST + SRS verdict; logs the URL server-side. Resolves undefined when
+   * it passed; `denied` when the server answered and refused (not 200 `0`).
+   */
   private async call(
     plan: CallPlan,
     url: string,
     event: SessionEvent,
     signal: AbortSignal,
     attempt: number,
-  ): Promise<{ reason: string; retryable: boolean } | undefined> {
+  ): Promise<CallFailure | undefined> {
     const startedMs = performance.now();
     const result = await this.options.client.post(url, plan.body, {
       timeoutMs: plan.timeoutMs,
@@ -149,16 +167,17 @@ export class SrsHttpHooksSink implements GateSink, NotifySink {
       tlsVerify: plan.tlsVerify,
       signal,
     });
-    let failure: { reason: string; retryable: boolean } | undefined;
+    this.options.meter.attempt(plan.action, performance.now() - startedMs);
+    let failure: CallFailure | undefined;
     let outcome: HookOutcome = 'ok';
     if (result.kind === 'failure') {
-      failure = { reason: result.message, retryable: isRetryableHttpFailure(result) };
       outcome = result.failure === 'timeout' ? 'timeout' : 'failed';
+      failure = { reason: result.message, retryable: isRetryableHttpFailure(result), outcome, denied: false };
     } else {
       const verdict = judgeSrsResponse(result.status, result.body);
       if (!verdict.ok) {
-        failure = { reason: verdict.reason, retryable: isRetryableHttpFailure(result) };
         outcome = 'failed';
+        failure = { reason: verdict.reason, retryable: isRetryableHttpFailure(result), outcome, denied: true };
       }
     }
     // Gates run per session and production logs at warn: build the line only when it is written.

@@ -3,7 +3,8 @@ import type { Config } from '../config/schema.js';
 import type { NotifySink, SessionEvent } from './events.js';
 import { toGuideEvent } from './guide-event.js';
 import { formatEnvRecord, guideEventEnv } from './env-format.js';
-import { logHookExecution, type SinkStats } from './hook-execution.js';
+import { logHookExecution } from './hook-execution.js';
+import type { SinkMeter } from './sink-meter.js';
 
 /**
  * Structured stdio of the guide (`--hook-stdio-format json|env`): `json`
@@ -21,7 +22,7 @@ export interface StdioSinkOptions {
   readonly getConfig: () => Config;
   readonly logger: Logger;
   readonly out: NodeJS.WritableStream;
-  readonly stats: SinkStats;
+  readonly meter: SinkMeter;
   readonly maxBufferedBytes: number;
 }
 
@@ -46,17 +47,17 @@ export class StdioSink implements NotifySink {
     const guide = toGuideEvent(event);
     if (guide === undefined) return;
     const text = format === 'json' ? `${JSON.stringify(guide)}\n` : formatEnvRecord(guideEventEnv(guide));
-    const { stats, logger, out, maxBufferedBytes } = this.options;
+    const { meter, logger, out, maxBufferedBytes } = this.options;
     if (this.broken || this.buffered() + Buffer.byteLength(text) > maxBufferedBytes) {
-      stats.dropped++;
-      if (!this.dropping) logger.error({ sink: this.name, event: guide.type, dropped: stats.dropped, max_buffered_bytes: maxBufferedBytes }, 'stdio hook output full, event dropped');
+      meter.outcome(guide.type, 'dropped');
+      if (!this.dropping) logger.error({ sink: this.name, event: guide.type, dropped: meter.counts.dropped, max_buffered_bytes: maxBufferedBytes }, 'stdio hook output full, event dropped');
       this.dropping = true;
       return;
     }
     const startedMs = performance.now();
     out.write(text);
     this.dropping = false;
-    stats.delivered++;
+    meter.outcome(guide.type, 'delivered');
     logHookExecution(logger, { event: guide.type, sink: this.name, target: format, durationMs: performance.now() - startedMs, outcome: 'ok', extra: () => ({ conn_id: guide.conn_id }) }, 'debug');
   }
 

@@ -4,7 +4,8 @@ import type { NotifySink, SessionEvent } from './events.js';
 import type { HookExecutor } from './executor.js';
 import type { HookHttpClient } from './http-client.js';
 import { toGuideEvent } from './guide-event.js';
-import { isRetryableHttpFailure, logHookExecution, retryDelayMs, type SinkStats } from './hook-execution.js';
+import { isRetryableHttpFailure, logHookExecution, retryDelayMs } from './hook-execution.js';
+import type { SinkMeter } from './sink-meter.js';
 
 /**
  * Webhooks of the guide (`--hook-webhook "EVENT=http://..."`): POST the
@@ -19,7 +20,7 @@ export interface WebhookSinkOptions {
   readonly logger: Logger;
   readonly client: HookHttpClient;
   readonly executor: HookExecutor;
-  readonly stats: SinkStats;
+  readonly meter: SinkMeter;
   readonly maxResponseBytes: number;
   readonly retryDelaysMs: readonly number[];
 }
@@ -39,7 +40,7 @@ export class WebhookSink implements NotifySink {
     if (targets.length === 0) return;
     const body = JSON.stringify(guide);
     const timeoutMs = config.hooks.timeoutMs;
-    const { executor, stats, logger, client } = this.options;
+    const { executor, meter, logger, client } = this.options;
     for (const target of targets) {
       executor.submit(`${this.name}:${event.clientId}`, {
         run: async (attempt, signal) => {
@@ -51,12 +52,14 @@ export class WebhookSink implements NotifySink {
             signal,
           });
           const ok = result.kind === 'response' && result.status >= 200 && result.status < 300;
+          const timedOut = result.kind === 'failure' && result.failure === 'timeout';
+          meter.attempt(guide.type, performance.now() - startedMs);
           logHookExecution(logger, {
             event: guide.type,
             sink: this.name,
             target: target.target,
             durationMs: performance.now() - startedMs,
-            outcome: ok ? 'ok' : result.kind === 'failure' && result.failure === 'timeout' ? 'timeout' : 'failed',
+            outcome: ok ? 'ok' : timedOut ? 'timeout' : 'failed',
             extra: () => ({
               conn_id: guide.conn_id,
               client_id: guide.client_id,
@@ -65,18 +68,18 @@ export class WebhookSink implements NotifySink {
             }),
           });
           if (ok) {
-            stats.delivered++;
+            meter.outcome(guide.type, 'delivered');
             return;
           }
           const delayMs = isRetryableHttpFailure(result) ? retryDelayMs(this.options.retryDelaysMs, attempt) : undefined;
           if (delayMs !== undefined && !signal.aborted) {
-            stats.retried++;
+            meter.outcome(guide.type, 'retried');
             return { retryAfterMs: delayMs };
           }
-          stats.failed++;
+          meter.outcome(guide.type, timedOut ? 'timeout' : 'failed');
         },
         dropped: (reason) => {
-          stats.dropped++;
+          meter.outcome(guide.type, 'dropped');
           logger.error({ event: guide.type, sink: this.name, target: target.target, conn_id: guide.conn_id, reason }, 'hook dropped');
         },
       });

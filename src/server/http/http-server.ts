@@ -12,6 +12,7 @@ import { LiveViewer } from './live-viewer.js';
 import { StaticFiles } from './static-files.js';
 import { matchStreamMount, requestedHost } from './stream-mount.js';
 import type { SrsApi } from './api/srs-api.js';
+import { WebConsole } from './console/web-console.js';
 
 /** Explicit bounds of the HTTP server (srs-wave2-spec §1.2: SRS reads headers for at most 15 s). */
 export interface HttpLimits {
@@ -35,9 +36,31 @@ export const DEFAULT_HTTP_LIMITS: HttpLimits = {
   maxRequestsPerSocket: 100,
 };
 
+/** What renders `/metrics` (the Prometheus exporter, wired by the app). */
+export interface MetricsEndpoint {
+  render(): Promise<{ readonly contentType: string; readonly body: string }>;
+}
+
+/**
+ * `/metrics` on a listener: `endpoint` undefined when the exporter is off (SRS
+ * then answers `{"code":1090}`); `only` for the exporter's own listener,
+ * which serves nothing else (SRS's serves the whole API, DELETE included:
+ * srs-wave2-spec §6.9).
+ */
+export interface MetricsRoute {
+  readonly endpoint: MetricsEndpoint | undefined;
+  readonly only: boolean;
+}
+
 export interface HttpServerOptions {
-  /** `media`: live streams and files (http_server); `api`: SRS's /api/ (http_api); both when they share a port. */
-  readonly serves: { readonly media: boolean; readonly api: SrsApi | undefined };
+  /** `media`: live streams and files (http_server); `api`: SRS's /api/ (http_api); both when they share a port; `metrics`: /metrics. */
+  readonly serves: {
+    readonly media: boolean;
+    readonly api: SrsApi | undefined;
+    readonly metrics?: MetricsRoute | undefined;
+    /** The web console at /console/, beside the API. */
+    readonly console?: WebConsole | undefined;
+  };
   getConfig(): Config;
   lifecycle: LifecycleContext;
   connIds: ConnIdSequence;
@@ -155,7 +178,15 @@ export class HttpServer {
     const queryAt = url.indexOf('?');
     const pathname = queryAt === -1 ? url : url.slice(0, queryAt);
     const query = queryAt === -1 ? '' : url.slice(queryAt + 1);
-    const { api, media } = this.options.serves;
+    const { api, media, metrics } = this.options.serves;
+    if (metrics !== undefined && (metrics.only || pathname === '/metrics')) {
+      this.serveMetrics(req, res, pathname, metrics);
+      return;
+    }
+    if (this.options.serves.console !== undefined && WebConsole.owns(pathname)) {
+      this.options.serves.console.handle(req, res, pathname);
+      return;
+    }
     if (api !== undefined && (pathname === '/api' || pathname.startsWith('/api/') || !media)) {
       api.handle(req, res, !media);
       return;
@@ -216,6 +247,34 @@ export class HttpServer {
       client.log.error({ err: error }, 'viewer crashed');
       client.close('error', error instanceof Error ? error.message : String(error));
     });
+  }
+
+  private serveMetrics(req: IncomingMessage, res: ServerResponse, pathname: string, route: MetricsRoute): void {
+    if (pathname !== '/metrics') {
+      this.answer(res, 404, 'Not Found');
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      this.answer(res, 405, 'Method Not Allowed', { Allow: 'GET, HEAD' });
+      return;
+    }
+    if (route.endpoint === undefined) {
+      // SRS ERROR_EXPORTER_DISABLED, HTTP 200 (srs-wave2-spec §3).
+      const body = '{"code":1090}';
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': body.length });
+      res.end(req.method === 'HEAD' ? undefined : body);
+      return;
+    }
+    route.endpoint.render().then(
+      ({ contentType, body }) => {
+        res.writeHead(200, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
+        res.end(req.method === 'HEAD' ? undefined : body);
+      },
+      (error: unknown) => {
+        this.options.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'metrics: render failed');
+        this.answer(res, 500, 'Internal Server Error');
+      },
+    );
   }
 
   private serveFile(req: IncomingMessage, res: ServerResponse, pathname: string, config: Config): void {

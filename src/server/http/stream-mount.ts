@@ -1,4 +1,4 @@
-import { findVhost, type Config, type VhostConfig } from '../../config/schema.js';
+import { DEFAULT_VHOST, findVhost, type Config, type VhostConfig } from '../../config/schema.js';
 
 /** The live stream an HTTP path names through a vhost's `http_remux` mount. */
 export interface MountMatch {
@@ -42,6 +42,17 @@ export function matchStreamMount(config: Config, host: string, pathname: string)
   }
   if (names['stream'] === undefined) return undefined;
   return { vhost, app: names['app'] ?? '', stream: names['stream'], extension: extension as MountMatch['extension'] };
+}
+
+/**
+ * The path a player requests for a stream through the vhost's mount, and the
+ * `?vhost=` that picks the vhost when it is not the default (the inverse of
+ * matchStreamMount); undefined when the vhost serves no live HTTP.
+ */
+export function streamPlayPath(vhost: VhostConfig, app: string, stream: string): string | undefined {
+  if (!vhost.enabled || !vhost.httpRemux.enabled) return undefined;
+  const path = mountPath(vhost.httpRemux.mount, vhost.name).replaceAll('[app]', encodeURIComponent(app)).replaceAll('[stream]', encodeURIComponent(stream));
+  return vhost.name === DEFAULT_VHOST ? path : `${path}?vhost=${encodeURIComponent(vhost.name)}`;
 }
 
 /** `[vhost]/[app]/[stream].flv` -> `/[app]/[stream].flv`: the vhost is already chosen by the host. */

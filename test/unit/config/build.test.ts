@@ -49,6 +49,7 @@ describe('buildConfig: defaults', () => {
       serverId: undefined,
       httpApi: { enabled: false, listen: { host: undefined, port: 1985 }, crossdomain: true, auth: { enabled: false, username: '', password: '' }, rawApi: { enabled: false, allowReload: false } },
       httpServer: { enabled: false, listen: [{ host: undefined, port: 8080 }], dir: './objs/nginx/html', crossdomain: true, trustedProxies: [] },
+      exporter: { enabled: false, listen: { host: undefined, port: 9972 }, label: '', tag: '' },
       hooks: { scripts: [], webhooks: [], stdioFormat: undefined, timeoutMs: 30000, concurrency: 10, queueSize: 1000 },
       vhosts: new Map([['__defaultVhost__', DEFAULT_VHOST]]),
     };
@@ -267,8 +268,12 @@ hooks {
     queue 5;
 }`);
     expect(config.hooks).toEqual({
-      scripts: [{ event: 'connection_accept', target: '/opt/a.sh' }, { event: 'publish_start', target: '/opt/b.sh' }],
-      webhooks: [{ event: 'play_stop', target: 'https://example.com/x?y=1' }],
+      // Each target knows its line, so a script that does not exist is an error there.
+      scripts: [
+        { event: 'connection_accept', target: '/opt/a.sh', origin: { file: 'test.conf', line: 3 } },
+        { event: 'publish_start', target: '/opt/b.sh', origin: { file: 'test.conf', line: 4 } },
+      ],
+      webhooks: [{ event: 'play_stop', target: 'https://example.com/x?y=1', origin: { file: 'test.conf', line: 5 } }],
       stdioFormat: 'env',
       timeoutMs: 45000,
       concurrency: 20,

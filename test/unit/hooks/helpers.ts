@@ -87,6 +87,7 @@ export function makeConfig(options: { vhosts?: VhostConfig[]; hooks?: Partial<Ho
     serverId: undefined,
     httpApi: { enabled: false, listen: { host: undefined, port: 1985 }, crossdomain: true },
     httpServer: { enabled: false, listen: [{ host: undefined, port: 8080 }], dir: './objs/nginx/html', crossdomain: true, trustedProxies: [] },
+    exporter: { enabled: false, listen: { host: undefined, port: 9972 }, label: '', tag: '' },
     hooks: { scripts: [], webhooks: [], stdioFormat: undefined, timeoutMs: 2000, concurrency: 10, queueSize: 1000, ...options.hooks },
     vhosts: new Map(vhosts.map((vhost) => [vhost.name, vhost])),
   };
