@@ -49,6 +49,7 @@ export class PrometheusExporter implements NotifySink, HookObserver {
   /** Bytes of clients already closed, by protocol; live clients are added at scrape time. */
   private readonly closedBytes = new Map<ClientProtocol, { send: number; recv: number }>();
   private readonly lastCpu = { atMs: Date.now(), usage: process.cpuUsage() };
+  private snapshot: ClientSnapshot = { bytes: new Map(), byType: new Map(), typedClients: 0 };
 
   constructor(private readonly options: PrometheusExporterOptions) {
     const { registry } = this;
@@ -109,7 +110,7 @@ export class PrometheusExporter implements NotifySink, HookObserver {
     });
     const bytes = (direction: 'send' | 'recv'): number => {
       let total = 0;
-      for (const protocol of PROTOCOLS) total += this.protocolBytes(protocol)[direction];
+      for (const protocol of PROTOCOLS) total += this.snapshot.bytes.get(protocol)?.[direction] ?? 0;
       return total;
     };
     monotonic(registry, 'srs_send_bytes_total', 'SRS total sent bytes.', () => bytes('send'));
@@ -123,13 +124,13 @@ export class PrometheusExporter implements NotifySink, HookObserver {
         this.set([...options.hub.all()].length);
       },
     });
-    new Gauge({
+    const clients: Gauge = new Gauge({
       name: 'srs_clients',
       help: 'The number of SRS concurrent clients.',
       registers: [registry],
-      collect() {
+      collect: () => {
         // SRS counts the clients of its stats (publishers and players), not connections still handshaking.
-        this.set(options.clients.list().filter((client) => client.type !== undefined).length);
+        clients.set(this.snapshot.typedClients);
       },
     });
     this.clientsTotal = new Counter({ name: 'srs_clients_total', help: 'The total counts of SRS clients.', registers: [registry] });
@@ -139,22 +140,14 @@ export class PrometheusExporter implements NotifySink, HookObserver {
       registers: [registry],
     });
 
-    new Gauge({
+    const byType: Gauge<'protocol' | 'type'> = new Gauge({
       name: 'srs_ts_clients',
       help: 'Live clients by protocol and SRS client type (connections not yet publishing or playing have type none).',
       labelNames: ['protocol', 'type'],
       registers: [registry],
-      collect() {
-        this.reset();
-        const counts = new Map<string, { protocol: string; type: string; n: number }>();
-        for (const client of options.clients.list()) {
-          const type = client.type ?? 'none';
-          const key = `${client.protocol} ${type}`;
-          const entry = counts.get(key) ?? { protocol: client.protocol, type, n: 0 };
-          entry.n += 1;
-          counts.set(key, entry);
-        }
-        for (const { protocol, type, n } of counts.values()) this.set({ protocol, type }, n);
+      collect: () => {
+        byType.reset();
+        for (const { protocol, type, n } of this.snapshot.byType.values()) byType.set({ protocol, type }, n);
       },
     });
     new Gauge({
@@ -181,7 +174,7 @@ export class PrometheusExporter implements NotifySink, HookObserver {
       registers: [registry],
       collect: () => {
         for (const protocol of PROTOCOLS) {
-          const now = this.protocolBytes(protocol);
+          const now = this.snapshot.bytes.get(protocol) ?? { send: 0, recv: 0 };
           for (const direction of ['send', 'recv'] as const) {
             const key = `${protocol} ${direction}`;
             const before = reported.get(key) ?? 0;
@@ -227,21 +220,38 @@ export class PrometheusExporter implements NotifySink, HookObserver {
 
   /** The exposition text, in Prometheus's text format (label values escaped). */
   async render(): Promise<MetricsText> {
+    this.snapshot = this.takeSnapshot();
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
 
-  private protocolBytes(protocol: ClientProtocol): { send: number; recv: number } {
-    const closed = this.closedBytes.get(protocol) ?? { send: 0, recv: 0 };
-    let send = closed.send;
-    let recv = closed.recv;
+  /** One pass over the live clients per scrape; every collect reads this. */
+  private takeSnapshot(): ClientSnapshot {
+    const bytes = new Map<ClientProtocol, { send: number; recv: number }>();
+    for (const [protocol, closed] of this.closedBytes) bytes.set(protocol, { ...closed });
+    const byType = new Map<string, { protocol: string; type: string; n: number }>();
+    let typedClients = 0;
     for (const client of this.options.clients.list()) {
-      if (client.protocol !== protocol) continue;
       const live = client.bytes();
-      send += live.sendBytes;
-      recv += live.recvBytes;
+      const total = bytes.get(client.protocol) ?? { send: 0, recv: 0 };
+      total.send += live.sendBytes;
+      total.recv += live.recvBytes;
+      bytes.set(client.protocol, total);
+      if (client.type !== undefined) typedClients += 1;
+      const type = client.type ?? 'none';
+      const key = `${client.protocol} ${type}`;
+      const entry = byType.get(key) ?? { protocol: client.protocol, type, n: 0 };
+      entry.n += 1;
+      byType.set(key, entry);
     }
-    return { send, recv };
+    return { bytes, byType, typedClients };
   }
+}
+
+/** What one scrape read of the live clients. */
+interface ClientSnapshot {
+  readonly bytes: ReadonlyMap<ClientProtocol, { readonly send: number; readonly recv: number }>;
+  readonly byType: ReadonlyMap<string, { readonly protocol: string; readonly type: string; readonly n: number }>;
+  readonly typedClients: number;
 }
 
 /** A counter that reports a total read at scrape time (it only ever grows, so it is a counter, not a gauge). */

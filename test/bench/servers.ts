@@ -58,8 +58,8 @@ interface BenchPorts {
 
 /**
  * The SRS config our server runs with: RTMP, HTTP-FLV on http_server (as
- * conf/srs.conf mounts it), http_api on its own port; http_hooks only when a
- * hook URL is given.
+ * conf/srs.conf mounts it), http_api with the exporter on its own port;
+ * http_hooks only when a hook URL is given.
  */
 export function ourConfigText(ports: BenchPorts, workDir: string, label: string, hookUrl: string | undefined): string {
   const hooks =
@@ -72,7 +72,8 @@ export function ourConfigText(ports: BenchPorts, workDir: string, label: string,
     'srs_log_tank console;',
     'srs_log_level warn;',
     ...(ports.http === undefined ? [] : [`http_server {\n    enabled on;\n    listen 127.0.0.1:${ports.http};\n    dir ${join(workDir, 'html')};\n}`]),
-    ...(ports.api === undefined ? [] : [`http_api {\n    enabled on;\n    listen 127.0.0.1:${ports.api};\n}`]),
+    // The exporter on the API's address: /metrics is served there, with no listener of its own.
+    ...(ports.api === undefined ? [] : [`http_api {\n    enabled on;\n    listen 127.0.0.1:${ports.api};\n}`, `exporter {\n    enabled on;\n    listen 127.0.0.1:${ports.api};\n}`]),
     'vhost __defaultVhost__ {',
     '    play {\n        gop_cache on;\n        mw_latency 350;\n    }',
     '    http_remux {\n        enabled on;\n        mount [vhost]/[app]/[stream].flv;\n    }',
