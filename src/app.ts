@@ -15,6 +15,7 @@ import { SrsApi } from './server/http/api/srs-api.js';
 import { WebConsole } from './server/http/console/web-console.js';
 import { TrafficStats } from './session/traffic-stats.js';
 import { PrometheusExporter } from './stats/prometheus-exporter.js';
+import { HlsService } from './hls/hls-service.js';
 
 /** Everything the composition root needs; the CLI and `startServer` build it. */
 export interface AppOptions {
@@ -51,6 +52,8 @@ export class App {
   /** exporter: /metrics on its own listener (only /metrics there); undefined when off or sharing the API's port. */
   readonly exporterHttp: HttpServer | undefined;
   private readonly metrics: PrometheusExporter;
+  /** Every stream's HLS segmenter (vhosts with hls enabled). */
+  readonly hls: HlsService;
   private boundExporterAddresses: AddressInfo[] = [];
   private rtmpAddresses: AddressInfo[] = [];
   private boundHttpAddresses: AddressInfo[] = [];
@@ -73,12 +76,14 @@ export class App {
       handlers: options.handlers,
       stdout: options.stdout,
     });
+    this.hls = new HlsService({ logger: options.logger, segment: (event) => this.hooks.segment(event) });
     const lifecycle: LifecycleContext = {
       getConfig: () => this.config,
       hub: this.hub,
       hooks: this.hooks,
       registry: this.clients,
       logger: options.logger,
+      publishObservers: this.hls,
     };
     const connIds = new ConnIdSequence();
     this.rtmp = new RtmpServer({
@@ -193,6 +198,8 @@ export class App {
       this.traffic.stop();
       const listenersClosed = Promise.all([this.rtmp.closeListeners(), this.http.closeListeners(), this.httpApi?.closeListeners(), this.exporterHttp?.closeListeners()]);
       this.clients.closeAll('server_shutdown', 'server shutdown');
+      // Publishers are gone, their last segments listed: hls_dispose removes the files at shutdown as SRS does.
+      this.hls.close(true);
       await listenersClosed;
       await this.hooks.drain(drainMs);
       await this.hooks.close();

@@ -1,3 +1,4 @@
+import { buildHls } from './build-hls.js';
 import { buildHttpRemux } from './build-http.js';
 import { BOUNDS, DEFAULTS } from './defaults.js';
 import { displayText, firstChild, type Directive } from './directive.js';
@@ -31,6 +32,7 @@ export function buildVhost(directive: Directive, inherited: VhostDefaults, env: 
   const integer = (setting: EnvSetting, key: string, bounds: readonly [number, number], fallback: number): number =>
     readSetting(env, setting, firstChild(c, key), `vhost.${key}`, (source) => parseInteger(source, ...bounds), fallback);
   const httpRemux = buildHttpRemux(directive, env);
+  const hls = buildHls(directive, env);
   const vhost: VhostConfig = {
     name,
     enabled: onOff(undefined, 'enabled', DEFAULTS.vhost.enabled),
@@ -44,9 +46,10 @@ export function buildVhost(directive: Directive, inherited: VhostDefaults, env: 
     security: buildSecurity(firstChild(c, 'security')?.children ?? []),
     refer: buildRefer(firstChild(c, 'refer')?.children ?? []),
     httpRemux: httpRemux.config,
+    hls: hls.config,
     position: { file: directive.file, line: directive.line },
   };
-  return { vhost, warnings: httpRemux.warnings };
+  return { vhost, warnings: [...httpRemux.warnings, ...hls.warnings] };
 }
 
 function buildPlay(c: readonly Directive[], env: EnvMap): PlayConfig {
@@ -79,6 +82,8 @@ function buildHttpHooks(c: readonly Directive[], env: EnvMap): HttpHooksConfig {
     onUnpublish: urls('onUnpublish', 'on_unpublish'),
     onPlay: urls('onPlay', 'on_play'),
     onStop: urls('onStop', 'on_stop'),
+    onHls: urls('onHls', 'on_hls'),
+    onHlsNotify: urls('onHlsNotify', 'on_hls_notify'),
     timeoutMs: readSetting<number | undefined>(env, undefined, firstChild(c, 'timeout'), 'vhost.http_hooks.timeout', (source) => parseDuration(source, BOUNDS.hooksTimeoutMaxMs), undefined),
     tlsVerify: readSetting(env, undefined, firstChild(c, 'tls_verify'), 'vhost.http_hooks.tls_verify', parseOnOff, DEFAULTS.httpHooks.tlsVerify),
   };

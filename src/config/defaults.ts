@@ -32,6 +32,12 @@ export const DEFAULTS = {
   refer: { enabled: false },
   // SRS get_vhost_http_remux_* (srs_app_config.cpp:8534-8710).
   httpRemux: { enabled: false, mount: '[vhost]/[app]/[stream].flv', fastCacheSec: 0, dropIfNotMatch: true, hasAudio: true, hasVideo: true, guessHasAv: true },
+  // SRS get_hls_* (srs_app_config.cpp:6899-7396, srs-wave2-spec §2.1).
+  hls: {
+    enabled: false, fragmentSec: 10, tdRatio: 1.0, aofRatio: 2.1, windowSec: 60, onError: 'continue', path: './objs/nginx/html',
+    m3u8File: '[app]/[stream].m3u8', tsFile: '[app]/[stream]-[seq].ts', tsFloor: false, entryPrefix: '', acodec: 'aac', vcodec: 'h264',
+    cleanup: true, disposeSec: 120, waitKeyframe: true, nbNotify: 64, ctx: true, tsCtx: true,
+  },
 } as const;
 
 const INT32_MAX = 2_147_483_647;
@@ -51,6 +57,13 @@ export const BOUNDS = {
   fastCacheSec: [0, 3600],
   hooksConcurrency: [1, 1000],
   hooksQueue: [1, 1_000_000],
+  // HLS bounds are ours (SRS atof/atoi has none): a fragment of 0.2 s..1 h, a window up to a day.
+  hlsFragmentSec: [0.2, 3600],
+  hlsRatio: [0.1, 100],
+  hlsWindowSec: [0, 86_400],
+  hlsDisposeSec: [0, 86_400 * 7],
+  // SRS reads at most 4096 bytes of an on_hls_notify answer whatever hls_nb_notify says.
+  hlsNbNotify: [0, 4096],
   /** Longest hook timeout accepted, in ms. */
   hooksTimeoutMaxMs: 600_000,
 } as const;

@@ -112,8 +112,14 @@ export const HONOURED: KnownBlock = {
     ...names('enabled', 'chunk_size', 'min_latency', 'in_ack_size', 'out_ack_size', 'security', 'refer'),
     play: names('gop_cache', 'gop_cache_max_frames', 'queue_length', 'mw_latency'),
     publish: names('firstpkt_timeout', 'normal_timeout'),
-    // on_dvr, on_hls, on_hls_notify: no DVR or HLS, so they would never fire (the extensions timeout, tls_verify are ours, so honoured).
-    http_hooks: names('enabled', 'on_connect', 'on_close', 'on_publish', 'on_unpublish', 'on_play', 'on_stop'),
+    // on_dvr: no DVR, so it would never fire (the extensions timeout, tls_verify are ours, so honoured).
+    http_hooks: names('enabled', 'on_connect', 'on_close', 'on_publish', 'on_unpublish', 'on_play', 'on_stop', 'on_hls', 'on_hls_notify'),
+    // hls_keys, hls_dts_directly off, hls_storage, hls_mount are read and warned about in build-hls.ts.
+    hls: names(
+      'enabled', 'hls_fragment', 'hls_td_ratio', 'hls_aof_ratio', 'hls_window', 'hls_on_error', 'hls_path', 'hls_m3u8_file', 'hls_ts_file',
+      'hls_ts_floor', 'hls_entry_prefix', 'hls_acodec', 'hls_vcodec', 'hls_cleanup', 'hls_dispose', 'hls_wait_keyframe', 'hls_nb_notify',
+      'hls_ctx', 'hls_ts_ctx', 'hls_keys', 'hls_dts_directly', 'hls_storage', 'hls_mount',
+    ),
     // fast_cache is read, and warned about in build-http.ts when it is set above 0 (it only affects .aac/.mp3).
     http_remux: names('enabled', 'mount', 'fast_cache', 'drop_if_not_match', 'has_audio', 'has_video', 'guess_has_av'),
   },

@@ -35,8 +35,8 @@ export interface PublishConfig {
 
 /**
  * vhost.http_hooks. URL lists are already split on spaces, in config order.
- * on_dvr, on_hls and on_hls_notify are not here: without DVR and HLS they
- * would never fire, so they get the "not supported" warning.
+ * on_dvr is not here: without DVR it would never fire, so it gets the "not
+ * supported" warning.
  */
 export interface HttpHooksConfig {
   readonly enabled: boolean; // default off
@@ -46,6 +46,10 @@ export interface HttpHooksConfig {
   readonly onUnpublish: readonly string[];
   readonly onPlay: readonly string[];
   readonly onStop: readonly string[];
+  /** After each HLS segment is listed (srs-wave2-spec §2.6). */
+  readonly onHls: readonly string[];
+  /** GET after each HLS segment, `[ts_url]`-style templates. */
+  readonly onHlsNotify: readonly string[];
   /** Our extension: per-call timeout; undefined = the global hooks timeout (30 s, as SRS). */
   readonly timeoutMs: number | undefined;
   /** Our extension: verify HTTPS certificates (on by default; SRS never verifies). */
@@ -101,7 +105,39 @@ export interface VhostConfig {
   readonly security: SecurityConfig;
   readonly refer: ReferConfig;
   readonly httpRemux: HttpRemuxConfig;
+  readonly hls: HlsConfig;
   readonly position: SourcePosition | undefined;
+}
+
+/** What HLS does when writing fails (srs-wave2-spec §2.1 hls_on_error; ours honours `continue`, §6.6). */
+export type HlsOnError = 'ignore' | 'continue' | 'disconnect';
+
+/** vhost `hls { ... }` with SRS defaults (srs-wave2-spec §2.1). */
+export interface HlsConfig {
+  readonly enabled: boolean; // default off
+  readonly fragmentSec: number; // default 10
+  readonly tdRatio: number; // default 1.0
+  readonly aofRatio: number; // default 2.1
+  readonly windowSec: number; // default 60
+  readonly onError: HlsOnError; // default continue
+  readonly path: string; // default ./objs/nginx/html
+  /** Template with [vhost] [app] [stream]. */
+  readonly m3u8File: string; // default [app]/[stream].m3u8
+  /** Template with [vhost] [app] [stream] [seq] [timestamp] [duration] and the date variables. */
+  readonly tsFile: string; // default [app]/[stream]-[seq].ts
+  readonly tsFloor: boolean; // default off
+  readonly entryPrefix: string; // default ''
+  /** `an` drops the audio track from the segments. */
+  readonly acodec: 'aac' | 'mp3' | 'an'; // default aac
+  /** `vn` drops the video track (pure audio). */
+  readonly vcodec: 'h264' | 'h265' | 'vn'; // default h264
+  readonly cleanup: boolean; // default on
+  /** 0 = never. */
+  readonly disposeSec: number; // default 120
+  readonly waitKeyframe: boolean; // default on
+  readonly nbNotify: number; // default 64
+  readonly ctx: boolean; // default on
+  readonly tsCtx: boolean; // default on
 }
 
 /** Events our `hooks {}` block subscribes to (the hooks guide's names). */

@@ -25,6 +25,18 @@ export interface StreamPlayer {
   detached?(): void;
 }
 
+/**
+ * Sees every packet of a publish without being a player (DESIGN.md "The
+ * data path"): the HLS segmenter. It does not keep the stream alive and is
+ * dropped from the stream when the publish ends; it must not throw.
+ */
+export interface StreamObserver {
+  /** Every media message of the publisher, sequence headers and metadata included, in order. */
+  packet(packet: MediaPacket): void;
+  /** The publish ended (the observer is removed right after). */
+  publishStopped(): void;
+}
+
 /** What the stream needs from its publisher. */
 export interface StreamPublisher {
   readonly clientId: string;
@@ -55,6 +67,8 @@ export interface StreamCounters {
 export class Stream {
   publisher: StreamPublisher | undefined;
   readonly players = new Set<StreamPlayer>();
+  /** Observers of the current publish (cleared when it stops). */
+  readonly observers = new Set<StreamObserver>();
   readonly counters: StreamCounters = { frames: 0, recvBytes: 0 };
   /** This stream's packets in every wire format its players use, encoded once each. */
   readonly wires = new WireCache();
@@ -121,6 +135,9 @@ export class Stream {
     this.videoHeader = undefined;
     this.audioHeader = undefined;
     this.gop.clear();
+    const observers = [...this.observers];
+    this.observers.clear();
+    for (const observer of observers) observer.publishStopped();
     for (const player of this.players) player.publisherLeft();
   }
 
@@ -133,6 +150,7 @@ export class Stream {
       if (packet.kind === 'video') this.videoHeader = packet;
       else this.audioHeader = packet;
     } else if (this.options.gopCache) this.gop.push(packet);
+    for (const observer of this.observers) observer.packet(packet);
     if (this.players.size === 0) return;
     this.wires.observe(packet);
     this.batch.packets.push(packet);

@@ -1,5 +1,5 @@
 import type { Logger } from '../log.js';
-import { ALLOW, type GateSink, type GateVerdict, type HookPort, type NotifySink, type SessionEvent, type SessionEventType } from './events.js';
+import { ALLOW, type GateSink, type GateVerdict, type HlsSegmentEvent, type HookPort, type NotifySink, type SessionEvent, type SessionEventType } from './events.js';
 
 /**
  * Gate vs notify (DESIGN.md "One event model, many sinks"): a gated event
@@ -56,6 +56,17 @@ export class HookDispatcher implements HookPort {
         sink.notify(event);
       } catch (error) {
         this.logger.error({ sink: sink.name, event: event.type, client_id: event.clientId, err: errorMessage(error) }, 'notify sink failed');
+      }
+    }
+  }
+
+  /** A segment event to every notify sink that takes them; never blocks, never throws. */
+  segment(event: HlsSegmentEvent): void {
+    for (const sink of this.notifiers) {
+      try {
+        sink.segment?.(event);
+      } catch (error) {
+        this.logger.error({ sink: sink.name, event: event.type, client_id: event.publisher.clientId, err: errorMessage(error) }, 'notify sink failed');
       }
     }
   }

@@ -27,10 +27,10 @@ export type CloseReason =
   | 'duration';
 
 /** SRS `type` of a client in the API (srs_protocol_rtmp_stack.cpp: `flv-play` for HTTP-FLV and HTTP-TS viewers alike). */
-export type ClientType = 'fmle-publish' | 'flash-publish' | 'rtmp-play' | 'flv-play';
+export type ClientType = 'fmle-publish' | 'flash-publish' | 'rtmp-play' | 'flv-play' | 'hls-play';
 
 /** The wire a client speaks. */
-export type ClientProtocol = 'rtmp' | 'http-flv' | 'http-ts';
+export type ClientProtocol = 'rtmp' | 'http-flv' | 'http-ts' | 'hls';
 
 export interface SessionEvent {
   readonly type: SessionEventType;
@@ -70,6 +70,39 @@ export interface SessionEvent {
   readonly detail: string;
 }
 
+/** The publisher of a stream as stream events name it (SRS's on_hls body carries the publisher's facts). */
+export interface StreamPublisherFacts {
+  readonly clientId: string;
+  readonly ip: string;
+  readonly vhost: string;
+  readonly app: string;
+  readonly stream: string;
+  readonly param: string;
+  readonly tcUrl: string;
+  readonly streamUrl: string;
+  /** '' when not registered. */
+  readonly streamId: string;
+}
+
+/** An HLS segment was closed and listed in the playlist (SRS on_hls, on_hls_notify; lal on_hls_make_ts). */
+export interface HlsSegmentEvent {
+  readonly type: 'hls_segment';
+  readonly timeMs: number;
+  readonly publisher: StreamPublisherFacts;
+  /** Seconds. */
+  readonly duration: number;
+  /** `hls_path/<ts name>` as SRS writes it (e.g. `./objs/nginx/html/live/s-12.ts`). */
+  readonly file: string;
+  /** The ts path relative to hls_path beside the m3u8 (`live/s-12.ts`), or the URI when it is an http(s) URL. */
+  readonly url: string;
+  readonly m3u8: string;
+  /** The m3u8 path relative to hls_path (`live/s.m3u8`). */
+  readonly m3u8Url: string;
+  readonly seq: number;
+  /** The segment's URI as the playlist lists it (on_hls_notify's `[ts_url]`). */
+  readonly uri: string;
+}
+
 /** The verdict of a gate sink. A denial names the hook so the client can be told. */
 export type GateVerdict = { readonly allow: true } | { readonly allow: false; readonly hook: string; readonly reason: string };
 
@@ -97,6 +130,8 @@ export interface GateSink {
 export interface NotifySink {
   readonly name: string;
   notify(event: SessionEvent): void;
+  /** A stream event (HLS segment); same rules as `notify`. Absent: the sink has no use for them. */
+  segment?(event: HlsSegmentEvent): void;
   /** Resolves when queued work is done or dropped (shutdown), bounded by `timeoutMs`. */
   drain?(timeoutMs: number): Promise<void>;
 }

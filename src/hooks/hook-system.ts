@@ -1,12 +1,13 @@
 import type { Logger } from '../log.js';
 import type { Config } from '../config/schema.js';
-import type { GateSink, HookPort, NotifySink, SessionEvent } from './events.js';
+import type { GateSink, HlsSegmentEvent, HookPort, NotifySink, SessionEvent } from './events.js';
 import { HookDispatcher } from './dispatcher.js';
 import { HookExecutor, type ExecutorLimits } from './executor.js';
 import { createHookHttpClient, DEFAULT_HTTP_CLIENT_LIMITS, DEFAULT_MAX_RESPONSE_BYTES, type HttpClientLimits } from './http-client.js';
 import { DEFAULT_RETRY_DELAYS_MS, type SinkStats } from './hook-execution.js';
 import { SinkMeter, type HookObserver } from './sink-meter.js';
 import { SrsHttpHooksSink } from './srs-http-hooks.js';
+import { SrsHlsHooksSink } from './srs-hls-hooks.js';
 import { ScriptSink } from './script.js';
 import { WebhookSink } from './webhook.js';
 import { DEFAULT_STDIO_MAX_BUFFERED_BYTES, StdioSink } from './stdio.js';
@@ -58,6 +59,8 @@ export type HookSinkStats = Readonly<SinkStats>;
 
 /** The session-facing port plus lifecycle. */
 export interface HookSystem extends HookPort {
+  /** A stream's HLS segment to every sink that takes segment events; never blocks, never throws. */
+  segment(event: HlsSegmentEvent): void;
   /** Waits (bounded) until queued notifications are delivered or dropped; used on SIGTERM after close events. */
   drain(timeoutMs: number): Promise<void>;
   /** Counters for logs/API: delivered, failed, dropped, retried per sink. */
@@ -94,6 +97,17 @@ export function createHookSystem(options: HookSystemOptions): HookSystem {
     retryDelaysMs,
     meter: meterFor('http_hooks'),
   });
+  const srsHls = new SrsHlsHooksSink({
+    getConfig,
+    logger,
+    client,
+    executor: srsExecutor,
+    ids: { serverId: options.serverId, serviceId: options.serviceId },
+    maxResponseBytes,
+    retryDelaysMs,
+    meter: meterFor('http_hooks_hls'),
+    cwd: process.cwd(),
+  });
   const script = new ScriptSink({
     getConfig,
     logger,
@@ -125,12 +139,13 @@ export function createHookSystem(options: HookSystemOptions): HookSystem {
     if (isGateSink(handler)) handlerGates.push(handler);
     if (isNotifySink(handler)) handlerNotifiers.push(countingNotifier(handler, meterFor(`handler:${handler.name}`)));
   }
-  const dispatcher = new HookDispatcher([srs, ...handlerGates], [srs, script, webhook, stdio, ...handlerNotifiers, ...(options.internalNotifiers ?? [])], logger);
+  const dispatcher = new HookDispatcher([srs, ...handlerGates], [srs, srsHls, script, webhook, stdio, ...handlerNotifiers, ...(options.internalNotifiers ?? [])], logger);
 
   return {
     wantsGate: (event) => dispatcher.wantsGate(event),
     gate: (event, signal) => dispatcher.gate(event, signal),
     notify: (event) => dispatcher.notify(event),
+    segment: (event) => dispatcher.segment(event),
     drain: async (timeoutMs) => {
       await Promise.all([
         srsExecutor.drain(timeoutMs),

@@ -38,6 +38,8 @@ export interface HttpPostOptions {
   readonly tlsVerify: boolean;
   /** The caller's cancellation, e.g. the session died while its gate waited. */
   readonly signal?: AbortSignal | undefined;
+  /** A body over `maxResponseBytes` is cut there instead of failing the call (on_hls_notify). */
+  readonly truncate?: boolean;
 }
 
 /** Why a call produced no judgeable response. */
@@ -52,6 +54,8 @@ export type HttpPostResult =
 export interface HookHttpClient {
   /** POSTs `body` as application/json; never rejects. */
   post(url: string, body: string, options: HttpPostOptions): Promise<HttpPostResult>;
+  /** GETs `url` (on_hls_notify); never rejects. */
+  get(url: string, options: HttpPostOptions): Promise<HttpPostResult>;
   /** Closes the pools; later posts fail. */
   close(): Promise<void>;
 }
@@ -77,7 +81,8 @@ export function createHookHttpClient(limits: HttpClientLimits = DEFAULT_HTTP_CLI
   };
   const targets = new TargetCache();
   return {
-    post: (url, body, options) => postOnce(agentFor(options.tlsVerify), targets, url, body, options),
+    post: (url, body, options) => requestOnce(agentFor(options.tlsVerify), targets, url, 'POST', body, options),
+    get: (url, options) => requestOnce(agentFor(options.tlsVerify), targets, url, 'GET', undefined, options),
     close: async () => {
       const closing = [...agents.values()].map((agent) => agent.close());
       agents.clear();
@@ -118,12 +123,15 @@ class TargetCache {
   }
 }
 
-function postOnce(agent: Agent, targets: TargetCache, url: string, body: string, options: HttpPostOptions): Promise<HttpPostResult> {
+/** Sent with every GET. */
+const GET_HEADERS: Readonly<Record<string, string>> = Object.freeze({ 'user-agent': USER_AGENT });
+
+function requestOnce(agent: Agent, targets: TargetCache, url: string, method: 'POST' | 'GET', body: string | undefined, options: HttpPostOptions): Promise<HttpPostResult> {
   const target = targets.targetOf(url);
   if (target === undefined) return Promise.resolve({ kind: 'failure', failure: 'bad_url', message: 'invalid url' });
   if (options.signal?.aborted === true) return Promise.resolve({ kind: 'failure', failure: 'aborted', message: 'aborted' });
   return new Promise((resolve) => {
     const exchange = new PostExchange(resolve, options);
-    agent.dispatch({ origin: target.origin, path: target.path, method: 'POST', headers: REQUEST_HEADERS, body }, exchange);
+    agent.dispatch({ origin: target.origin, path: target.path, method, headers: method === 'POST' ? REQUEST_HEADERS : GET_HEADERS, body: body ?? null }, exchange);
   });
 }

@@ -40,16 +40,24 @@ export class PostExchange implements Dispatcher.DispatchHandler {
     if (statusCode < 200 || this.settled) return;
     this.status = statusCode;
     const declared = Number(headers['content-length'] ?? NaN);
-    if (declared > this.options.maxResponseBytes) this.failTooLarge(controller);
+    if (declared > this.options.maxResponseBytes && this.options.truncate !== true) this.failTooLarge(controller);
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.settled) return;
-    this.size += chunk.length;
-    if (this.size > this.options.maxResponseBytes) {
-      this.failTooLarge(controller);
+    if (this.size + chunk.length > this.options.maxResponseBytes) {
+      if (this.options.truncate !== true) {
+        this.failTooLarge(controller);
+        return;
+      }
+      // Enough read (on_hls_notify reads at most hls_nb_notify bytes): answer with what came and stop the transfer.
+      this.chunks.push(chunk.subarray(0, this.options.maxResponseBytes - this.size));
+      this.size = this.options.maxResponseBytes;
+      this.onResponseEnd();
+      controller.abort(new ExchangeSettledError());
       return;
     }
+    this.size += chunk.length;
     this.chunks.push(chunk);
   }
 

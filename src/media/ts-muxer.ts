@@ -156,6 +156,11 @@ export class TsMuxer {
     return Buffer.concat([patPacket((this.counters.pat - 1) & 0x0f), this.pmt((this.counters.pmt - 1) & 0x0f)]);
   }
 
+  /** PAT and PMT before the next PES, with the counters running on (a new HLS segment must open with them). */
+  requestTables(): void {
+    this.tablesDue = true;
+  }
+
   private encodeVideo(packet: MediaPacket): Buffer {
     const tag = readVideoTag(packet.payload);
     if (tag === undefined) return Buffer.alloc(0);

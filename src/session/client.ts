@@ -4,7 +4,7 @@ import { Hub } from '../core/hub.js';
 import type { Stream, StreamOptions, StreamPlayer } from '../core/stream.js';
 import { checkSecurity } from '../core/security.js';
 import { randomStatId } from '../core/ids.js';
-import { ALLOW, type ClientProtocol, type ClientType, type CloseReason, type GateVerdict, type HookPort, type SessionEventType } from '../hooks/events.js';
+import { ALLOW, type ClientProtocol, type ClientType, type CloseReason, type GateVerdict, type HookPort, type SessionEventType, type StreamPublisherFacts } from '../hooks/events.js';
 import type { MediaPacket } from '../media/packet.js';
 import type { ClientRegistry, RegisteredClient } from './client-registry.js';
 import { checkRefer } from './refer.js';
@@ -20,6 +20,18 @@ export interface LifecycleContext {
   readonly hooks: HookPort;
   readonly registry: ClientRegistry;
   readonly logger: Logger;
+  /** Told of every publish once its stream is claimed (the HLS segmenter); absent in tests that need none. */
+  readonly publishObservers?: PublishObservers;
+}
+
+/** What watches publishes without being a player (the HLS service). */
+export interface PublishObservers {
+  /**
+   * A publish started on `stream`: the observer adds itself to
+   * `stream.observers`. `disconnect` ends the publisher (hls_on_error
+   * disconnect); it must not be called from inside `attach`.
+   */
+  attach(stream: Stream, publisher: StreamPublisherFacts, vhost: VhostConfig, disconnect: (detail: string) => void): void;
 }
 
 /** What an adapter knows of its client when it opens it. */
@@ -47,6 +59,12 @@ export interface StreamRequest {
   /** RTMP: the connect tcUrl; HTTP: `rtmp://<resolved vhost>/<app>` as SRS fills it (srs-wave2-spec §1.3). Absent: keep what connect set. */
   readonly tcUrl?: string;
   readonly pageUrl?: string;
+  /**
+   * The stream's name in the hub and in `stream_url` when the name hooks see
+   * differs: an HLS viewer's hooks see `s.m3u8` while it watches `s`
+   * (srs-wave2-spec §2.5). Absent: `stream`.
+   */
+  readonly hubStream?: string;
 }
 
 export interface PublishIntent {
@@ -63,9 +81,11 @@ export interface PlayIntent {
   readonly clientType: ClientType;
   /**
    * Every gate passed: answer the client (NetStream.Play.Start, the HTTP
-   * head) and return the player; it joins the stream right after.
+   * head) and return the player; it joins the stream right after. Absent:
+   * the client reads elsewhere (an HLS viewer fetches files), nothing joins
+   * the hub and the lease holds no stream.
    */
-  createPlayer(stream: Stream, vhost: VhostConfig): LeasePlayer;
+  createPlayer?(stream: Stream, vhost: VhostConfig): LeasePlayer;
 }
 
 /** A player as a lease holds it: it joins the stream and reports what it sent. */
@@ -87,7 +107,7 @@ export class Lease {
 
   constructor(
     readonly kind: 'publish' | 'play',
-    readonly stream: Stream,
+    readonly stream: Stream | undefined,
     readonly vhost: VhostConfig,
     private readonly player: LeasePlayer | undefined,
     private readonly release: (lease: Lease) => void,
@@ -99,7 +119,7 @@ export class Lease {
 
   /** The publisher's media: into the stream (a play lease ignores it). */
   publish(packet: MediaPacket): void {
-    if (this.kind === 'publish' && !this.ended) this.stream.publish(packet);
+    if (this.kind === 'publish' && !this.ended) this.stream?.publish(packet);
   }
 
   /** The player this lease attached (play leases). */
@@ -221,7 +241,7 @@ export class Client implements RegisteredClient {
       app: request.app,
       stream: request.stream,
       param: request.param,
-      streamUrl: generateStreamUrl(vhost.name, request.app, request.stream),
+      streamUrl: generateStreamUrl(vhost.name, request.app, request.hubStream ?? request.stream),
     });
     if (request.tcUrl !== undefined) this.facts.tcUrl = request.tcUrl;
     if (request.pageUrl !== undefined) this.facts.pageUrl = request.pageUrl;
@@ -241,7 +261,7 @@ export class Client implements RegisteredClient {
     if (referDenied !== undefined) return refused('refer', referDenied, 'rejected');
     const denied = checkSecurity(vhost.security, failed, this.facts.ip);
     if (denied !== undefined) return refused('security', denied, 'rejected');
-    const key = Hub.keyOf(vhost.name, this.facts.app, this.facts.stream);
+    const key = Hub.keyOf(vhost.name, this.facts.app, request.hubStream ?? this.facts.stream);
     const { hub } = this.ctx;
     // Deliberate difference from SRS: a busy stream is refused before on_publish is called.
     if (intent.kind === 'publish' && hub.isBusy(key)) return busy(this.facts.streamUrl);
@@ -257,16 +277,23 @@ export class Client implements RegisteredClient {
       this.lease = lease;
       intent.started(lease);
       this.emit('publish');
+      const f = this.facts;
+      this.ctx.publishObservers?.attach(
+        acquired.stream,
+        { clientId: f.clientId, ip: f.ip, vhost: f.vhost, app: f.app, stream: f.stream, param: f.param, tcUrl: f.tcUrl, streamUrl: f.streamUrl, streamId: f.streamId },
+        vhost,
+        (detail) => this.close('error', detail),
+      );
       this.log.info({ type: intent.publishType, clientType: intent.clientType }, 'publish start');
       return { ok: true, lease };
     }
-    const stream = hub.streamOf(key, options);
-    const player = intent.createPlayer(stream, vhost);
+    const stream = intent.createPlayer === undefined ? undefined : hub.streamOf(key, options);
+    const player = stream === undefined ? undefined : intent.createPlayer?.(stream, vhost);
     const lease = new Lease('play', stream, vhost, player, this.releasePlay);
     this.lease = lease;
-    hub.addPlayer(key, player, options);
+    if (player !== undefined) hub.addPlayer(key, player, options);
     this.emit('play');
-    this.log.info({ live: stream.isActive }, 'play start');
+    this.log.info({ live: stream?.isActive ?? hub.isBusy(key) }, 'play start');
     return { ok: true, lease };
   }
 
@@ -292,15 +319,15 @@ export class Client implements RegisteredClient {
 
   private readonly releasePublish = (lease: Lease): void => {
     if (this.lease === lease) this.lease = undefined;
-    this.ctx.hub.releasePublish(lease.stream, this.publisherRef);
+    if (lease.stream !== undefined) this.ctx.hub.releasePublish(lease.stream, this.publisherRef);
     this.emit('unpublish');
-    this.log.info({ frames: lease.stream.counters.frames }, 'publish stop');
+    this.log.info({ frames: lease.stream?.counters.frames ?? 0 }, 'publish stop');
   };
 
   private readonly releasePlay = (lease: Lease): void => {
     if (this.lease === lease) this.lease = undefined;
     const player = lease.attachedPlayer;
-    if (player !== undefined) this.ctx.hub.removePlayer(lease.stream, player);
+    if (player !== undefined && lease.stream !== undefined) this.ctx.hub.removePlayer(lease.stream, player);
     this.emit('stop');
     this.log.info({ sent: player?.sentPackets ?? 0, dropped: player?.dropped ?? 0 }, 'play stop');
   };

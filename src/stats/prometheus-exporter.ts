@@ -23,7 +23,7 @@ const ERROR_REASONS: ReadonlySet<string> = new Set(['error', 'timeout']);
 /** Hook latency buckets, seconds: local callbacks answer in ms, a slow one near its 30 s timeout. */
 const HOOK_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
-const PROTOCOLS: readonly ClientProtocol[] = ['rtmp', 'http-flv', 'http-ts'];
+const PROTOCOLS: readonly ClientProtocol[] = ['rtmp', 'http-flv', 'http-ts', 'hls'];
 
 export interface PrometheusExporterOptions {
   readonly getConfig: () => Config;

@@ -13,6 +13,8 @@ import { StaticFiles } from './static-files.js';
 import { matchStreamMount, requestedHost } from './stream-mount.js';
 import type { SrsApi } from './api/srs-api.js';
 import { WebConsole } from './console/web-console.js';
+import { HlsViewers } from './hls-viewers.js';
+import { findVhost } from '../../config/schema.js';
 
 /** Explicit bounds of the HTTP server (srs-wave2-spec §1.2: SRS reads headers for at most 15 s). */
 export interface HttpLimits {
@@ -86,10 +88,13 @@ export class HttpServer {
   private readonly answeredBad = new WeakSet<Socket>();
   /** Drops at accept since the last drop line (one line per second at most). */
   private dropSummary: { count: number; timer: NodeJS.Timeout } | undefined;
+  /** HLS playlists, segments and viewers (media listeners only). */
+  private readonly hls: HlsViewers | undefined;
 
   constructor(private readonly options: HttpServerOptions) {
     this.limits = { ...DEFAULT_HTTP_LIMITS, ...options.limits };
     this.playerLimits = { ...DEFAULT_PLAYER_LIMITS, ...options.playerLimits };
+    this.hls = options.serves.media ? new HlsViewers({ lifecycle: options.lifecycle, connIds: options.connIds, logger: options.logger }) : undefined;
   }
 
   async listen(addresses: readonly ListenAddress[]): Promise<AddressInfo[]> {
@@ -126,6 +131,7 @@ export class HttpServer {
    * `graceMs` (a viewer that does not read) is destroyed.
    */
   async closeListeners(graceMs = 1_000): Promise<void> {
+    this.hls?.close();
     const servers = this.servers.splice(0);
     await Promise.all(
       servers.map(
@@ -199,6 +205,32 @@ export class HttpServer {
       res.end();
       return;
     }
+    if (this.hls !== undefined && (pathname.endsWith('.m3u8') || pathname.endsWith('.ts'))) {
+      void this.routeHls(req, res, pathname, query, config);
+      return;
+    }
+    this.routeLive(req, res, pathname, query, config);
+  };
+
+  /** HLS output of an HLS vhost, else what any other path gets (an HTTP-TS mount, a file). */
+  private async routeHls(req: IncomingMessage, res: ServerResponse, pathname: string, query: string, config: Config): Promise<void> {
+    const params = new URLSearchParams(query);
+    const vhost = findVhost(config, requestedHost(params, req.headers.host));
+    try {
+      if (vhost !== undefined && (await this.hls?.owns(vhost, pathname)) === true) {
+        await this.hls?.handle(req, res, pathname, params, vhost, config);
+        return;
+      }
+    } catch (error) {
+      this.options.logger.error({ err: error instanceof Error ? error.message : String(error), path: pathname.slice(0, 256) }, 'hls: request failed');
+      if (!res.headersSent) this.answer(res, 500, 'Internal Server Error');
+      else res.destroy();
+      return;
+    }
+    if (!res.destroyed) this.routeLive(req, res, pathname, query, config);
+  }
+
+  private routeLive(req: IncomingMessage, res: ServerResponse, pathname: string, query: string, config: Config): void {
     const mount = pathname.startsWith('/api/') ? undefined : matchStreamMount(config, requestedHost(new URLSearchParams(query), req.headers.host), pathname);
     if (mount === undefined) {
       this.serveFile(req, res, pathname, config);
@@ -221,7 +253,7 @@ export class HttpServer {
       return;
     }
     this.startViewer(req, res, mount, query, config);
-  };
+  }
 
   private startViewer(req: IncomingMessage, res: ServerResponse, mount: NonNullable<ReturnType<typeof matchStreamMount>>, query: string, config: Config): void {
     const socket = req.socket;

@@ -167,7 +167,7 @@ export class StaticFiles {
  * name something outside dir or confuse the filesystem: NUL (raw or %00), a backslash (a separator
  * on Windows), a `..` segment (also `..%2f`, `%2e%2e/`), or malformed %-escapes.
  */
-function decodeSafePath(raw: string): string | undefined {
+export function decodeSafePath(raw: string): string | undefined {
   if (!raw.startsWith('/')) return undefined;
   let decoded: string;
   try {

@@ -18,12 +18,17 @@ const DEFAULT_VHOST: VhostConfig = {
   play: { gopCache: true, gopCacheMaxFrames: 2500, queueLengthSec: 30, mwLatencyMs: 350 },
   publish: { firstPacketTimeoutMs: 20000, normalTimeoutMs: 5000 },
   httpHooks: {
-    enabled: false, onConnect: [], onClose: [], onPublish: [], onUnpublish: [], onPlay: [], onStop: [],
+    enabled: false, onConnect: [], onClose: [], onPublish: [], onUnpublish: [], onPlay: [], onStop: [], onHls: [], onHlsNotify: [],
     timeoutMs: undefined, tlsVerify: true,
   },
   security: { enabled: false, rules: [] },
   refer: { enabled: false, all: [], publish: [], play: [] },
   httpRemux: { enabled: false, mount: '[vhost]/[app]/[stream].flv', fastCacheSec: 0, dropIfNotMatch: true, hasAudio: true, hasVideo: true, guessHasAv: true },
+  hls: {
+    enabled: false, fragmentSec: 10, tdRatio: 1, aofRatio: 2.1, windowSec: 60, onError: 'continue', path: './objs/nginx/html',
+    m3u8File: '[app]/[stream].m3u8', tsFile: '[app]/[stream]-[seq].ts', tsFloor: false, entryPrefix: '', acodec: 'aac', vcodec: 'h264',
+    cleanup: true, disposeSec: 120, waitKeyframe: true, nbNotify: 64, ctx: true, tsCtx: true,
+  },
   position: { file: 'test.conf', line: 2 },
 };
 
@@ -303,13 +308,14 @@ rtc_server {
     tcp { enabled on; }
 }
 vhost v {
-    hls { enabled on; hls_fragment 10; }
+    hls { enabled on; hls_fragment 10; hls_keys on; hls_key_url http://k/; }
     play { atc on; gop_cache on; }
 }`);
     expect(warnings).toEqual([
       { file: 'test.conf', line: 2, directive: 'rtc_server', message: 'not supported, ignored' },
-      { file: 'test.conf', line: 7, directive: 'vhost.hls', message: 'not supported, ignored' },
+      { file: 'test.conf', line: 7, directive: 'vhost.hls.hls_key_url', message: 'not supported, ignored' },
       { file: 'test.conf', line: 8, directive: 'vhost.play.atc', message: 'not supported, ignored' },
+      { file: 'test.conf', line: 7, directive: 'vhost.hls.hls_keys', message: 'not supported, ignored (segments are written unencrypted)' },
     ]);
   });
 
@@ -323,6 +329,7 @@ vhost v {
     play { mw_msgs 8; time_jitter full; }
     publish { kickoff_for_idle 10; }
     http_hooks { on_dvr http://a/1; on_hls http://a/2; on_hls_notify http://a/3; }
+    hls { enabled on; hls_storage disk; }
 }`);
     const at = (line: number, directive: string, message = 'not supported, ignored') => ({ file: 'test.conf', line, directive, message });
     expect(warnings).toEqual([
@@ -332,8 +339,7 @@ vhost v {
       at(7, 'vhost.play.time_jitter'),
       at(8, 'vhost.publish.kickoff_for_idle'),
       at(9, 'vhost.http_hooks.on_dvr'),
-      at(9, 'vhost.http_hooks.on_hls'),
-      at(9, 'vhost.http_hooks.on_hls_notify'),
+      at(10, 'vhost.hls.hls_storage', 'not supported, ignored (SRS removed HLS in RAM; segments go to hls_path)'),
     ]);
   });
 

@@ -83,10 +83,10 @@ describe('SRS conf corpus', () => {
     expect(security?.rules.length).toBeGreaterThan(0);
   });
 
-  it('warns, once each, about what it does not implement: hls.conf', () => {
-    const { warnings } = load('hls.conf');
-    expect(warnings).toContainEqual({ file: `${SRS_DIR}/hls.conf`, line: expect.any(Number), directive: 'vhost.hls', message: NOT_SUPPORTED });
-    expect(warnings.filter((warning) => warning.directive.startsWith('vhost.hls'))).toHaveLength(1);
+  it('honours hls.conf without a warning', () => {
+    const { config, warnings } = load('hls.conf');
+    expect(warnings.filter((warning) => warning.directive.startsWith('vhost.hls'))).toEqual([]);
+    expect(config.vhosts.get('__defaultVhost__')?.hls).toMatchObject({ enabled: true, path: './objs/nginx/html', fragmentSec: 10, windowSec: 60 });
   });
 
   it('reads full.conf with the is_full warning and its includes', () => {

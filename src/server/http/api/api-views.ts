@@ -82,8 +82,8 @@ function safely<T>(parse: () => T | undefined): T | undefined {
   }
 }
 
-/** HTTP viewers' `name` keeps the extension, as SRS's (srs-wave2-spec §1.6). */
-const NAME_SUFFIX = { rtmp: '', 'http-flv': '.flv', 'http-ts': '.ts' } as const;
+/** HTTP viewers' `name` keeps the extension, as SRS's (srs-wave2-spec §1.6); an HLS viewer's stream is already `s.m3u8`. */
+const NAME_SUFFIX = { rtmp: '', 'http-flv': '.flv', 'http-ts': '.ts', hls: '' } as const;
 
 export function clientView(client: RegisteredClient, vhostId: string, streamId: string, stats: TrafficStats): SrsJson {
   const f = client.facts;
