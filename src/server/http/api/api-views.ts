@@ -13,7 +13,13 @@ function kbps(traffic: Traffic): SrsJson {
   return { recv_30s: traffic.recv.kbps(), send_30s: traffic.send.kbps() };
 }
 
-export function vhostView(vhost: SeenVhost, enabled: boolean, clients: number, streams: number): SrsJson {
+/** The vhost's HLS as SRS dumps it: `{"enabled":true,"fragment":10.00}`, or just `enabled: false`. */
+export interface VhostHlsView {
+  readonly enabled: boolean;
+  readonly fragmentSec: number;
+}
+
+export function vhostView(vhost: SeenVhost, enabled: boolean, hls: VhostHlsView | undefined, clients: number, streams: number): SrsJson {
   return {
     id: vhost.id,
     name: vhost.name,
@@ -23,7 +29,7 @@ export function vhostView(vhost: SeenVhost, enabled: boolean, clients: number, s
     send_bytes: vhost.traffic.sendBytes,
     recv_bytes: vhost.traffic.recvBytes,
     kbps: kbps(vhost.traffic),
-    hls: { enabled: false },
+    hls: hls?.enabled === true ? { enabled: true, fragment: new Decimal(hls.fragmentSec) } : { enabled: false },
   };
 }
 

@@ -140,7 +140,8 @@ export class SrsApi {
     const views = this.ctx.stats.seenVhosts().map((vhost) => {
       const clients = this.ctx.registry.list().filter((c) => c.type !== undefined && c.facts.vhost === vhost.name).length;
       const streams = [...this.ctx.hub.all()].filter((s) => s.key.startsWith(`${vhost.name}/`)).length;
-      return { id: vhost.id, json: vhostView(vhost, findVhost(config, vhost.name)?.enabled ?? false, clients, streams) };
+      const configured = findVhost(config, vhost.name);
+      return { id: vhost.id, json: vhostView(vhost, configured?.enabled ?? false, configured?.hls, clients, streams) };
     });
     if (id === '') return this.ok({ vhosts: views.map((v) => v.json) });
     const one = views.find((v) => v.id === id);
