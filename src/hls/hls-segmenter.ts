@@ -142,7 +142,11 @@ export class HlsSegmenter implements StreamObserver {
       return;
     }
     const segment = this.current;
-    if (segment !== undefined && segment.minDts !== undefined && this.shouldReap(segment, packet)) this.close(segment);
+    if (segment !== undefined && segment.minDts !== undefined && this.shouldReap(segment, packet)) {
+      this.close(segment);
+      // A failed close under `ignore` or `disconnect` ended HLS for this publish: no new segment.
+      if (this.state !== 'live') return;
+    }
     const bytes = this.encode(packet);
     if (bytes === undefined || bytes.length === 0) return;
     const target = this.current ?? this.open();
