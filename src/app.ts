@@ -13,6 +13,7 @@ import { RtmpServer, type RtmpServerOptions } from './server/rtmp/rtmp-server.js
 import { HttpServer, type HttpServerOptions } from './server/http/http-server.js';
 import { SrsApi } from './server/http/api/srs-api.js';
 import { WebConsole } from './server/http/console/web-console.js';
+import { PlayerPage } from './server/http/players/player-page.js';
 import { TrafficStats } from './session/traffic-stats.js';
 import { PrometheusExporter } from './stats/prometheus-exporter.js';
 import { HlsService } from './hls/hls-service.js';
@@ -115,7 +116,7 @@ export class App {
     const webConsole = httpApi.enabled
       ? new WebConsole({ getConfig: () => this.config, hub: this.hub, registry: this.clients, httpPorts: () => this.boundHttpAddresses.map((a) => a.port), logger: options.logger })
       : undefined;
-    this.http = new HttpServer({ ...http, serves: { media: true, api: shared ? api : undefined, metrics: shared ? apiMetrics : undefined, console: shared ? webConsole : undefined } });
+    this.http = new HttpServer({ ...http, serves: { media: true, api: shared ? api : undefined, metrics: shared ? apiMetrics : undefined, console: shared ? webConsole : undefined, players: new PlayerPage() } });
     this.httpApi = httpApi.enabled && !shared ? new HttpServer({ ...http, serves: { media: false, api, metrics: apiMetrics, console: webConsole } }) : undefined;
     const exporterOnApiPort = httpApi.enabled && exporter.listen.port !== 0 && exporter.listen.port === httpApi.listen.port && exporter.listen.host === httpApi.listen.host;
     this.exporterHttp = exporter.enabled && !exporterOnApiPort ? new HttpServer({ ...http, serves: { media: false, api: undefined, metrics: { endpoint: this.metrics, only: true } } }) : undefined;

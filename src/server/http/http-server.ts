@@ -13,6 +13,7 @@ import { StaticFiles } from './static-files.js';
 import { matchStreamMount, requestedHost } from './stream-mount.js';
 import type { SrsApi } from './api/srs-api.js';
 import { WebConsole } from './console/web-console.js';
+import type { PlayerPage } from './players/player-page.js';
 import { HlsViewers } from './hls-viewers.js';
 import { findVhost } from '../../config/schema.js';
 
@@ -62,6 +63,8 @@ export interface HttpServerOptions {
     readonly metrics?: MetricsRoute | undefined;
     /** The web console at /console/, beside the API. */
     readonly console?: WebConsole | undefined;
+    /** The player page at /players/, beside the streams it plays. */
+    readonly players?: PlayerPage | undefined;
   };
   getConfig(): Config;
   lifecycle: LifecycleContext;
@@ -191,6 +194,10 @@ export class HttpServer {
     }
     if (this.options.serves.console !== undefined && WebConsole.owns(pathname)) {
       this.options.serves.console.handle(req, res, pathname);
+      return;
+    }
+    if (media && this.options.serves.players?.owns(pathname) === true) {
+      this.options.serves.players.handle(req, res, pathname);
       return;
     }
     if (api !== undefined && (pathname === '/api' || pathname.startsWith('/api/') || !media)) {

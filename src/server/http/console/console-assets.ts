@@ -9,7 +9,7 @@ const STYLE = `body{font:14px system-ui,sans-serif;margin:1.5em;color:#222}
 h1{font-size:1.3em}h2{font-size:1.1em;margin-top:1.5em}
 table{border-collapse:collapse;min-width:40em}th,td{border-bottom:1px solid #ddd;padding:.3em .6em;text-align:left}
 th{background:#f4f4f4}td.num{text-align:right}.muted{color:#888}button{cursor:pointer}
-#status{color:#888;font-size:.9em}video{max-width:100%;background:#000}`;
+#status{color:#888;font-size:.9em}`;
 
 const INDEX_HTML = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>srs-ts console</title>
@@ -28,7 +28,7 @@ const INDEX_HTML = `<!doctype html>
 const CONSOLE_JS = `'use strict';
 // Polls the SRS API and renders it; every value goes in through textContent.
 const REFRESH_MS = 1000;
-const state = { playPaths: {} };
+const state = { player: '', playUrls: {} };
 
 function cell(row, text, className) {
   const td = document.createElement('td');
@@ -65,13 +65,16 @@ function renderStreams(streams) {
     cell(row, (s.kbps ? s.kbps.recv_30s + ' / ' + s.kbps.send_30s : ''), 'num');
     cell(row, codecs(s));
     const play = cell(row, '');
-    const path = state.playPaths[s.id];
-    if (path) {
+    const urls = state.playUrls[s.id] || {};
+    for (const [label, url] of [['HTTP-FLV', urls.flv], ['HLS', urls.hls]]) {
+      if (!url || !state.player) continue;
       const link = document.createElement('a');
-      link.textContent = 'HTTP-FLV';
-      link.href = 'player.html?url=' + encodeURIComponent(path);
+      link.textContent = label;
+      link.href = state.player + '?url=' + encodeURIComponent(url);
+      if (play.firstChild) play.appendChild(document.createTextNode(' '));
       play.appendChild(link);
-    } else {
+    }
+    if (!play.firstChild) {
       play.textContent = '-';
       play.className = 'muted';
     }
@@ -116,7 +119,8 @@ async function refresh() {
       getJson('/api/v1/vhosts/'),
       getJson('play.json'),
     ]);
-    state.playPaths = play.streams || {};
+    state.player = play.player || '';
+    state.playUrls = play.streams || {};
     const vhostNames = {};
     for (const v of vhosts.vhosts || []) vhostNames[v.id] = v.name;
     const list = (streams.streams || []).map((s) => Object.assign({}, s, { vhostName: vhostNames[s.vhost] || s.vhost }));
@@ -134,39 +138,6 @@ refresh();
 setInterval(refresh, REFRESH_MS);
 `;
 
-const PLAYER_HTML = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>srs-ts player</title>
-<link rel="stylesheet" href="console.css"></head>
-<body>
-<h1>HTTP-FLV player</h1>
-<p><a href="./">back to the console</a> <span id="source" class="muted"></span></p>
-<video id="video" muted autoplay controls width="640"></video>
-<div id="status"></div>
-<script src="mpegts.js"></script>
-<script src="player.js"></script>
-</body></html>
-`;
-
-const PLAYER_JS = `'use strict';
-// Plays ?url= (a path or an http(s) URL of an HTTP-FLV stream) with mpegts.js, the player SRS's own pages use.
-const params = new URLSearchParams(location.search);
-const url = new URL(params.get('url') || '', location.href).href;
-const status = document.getElementById('status');
-document.getElementById('source').textContent = url;
-if (!window.mpegts || !mpegts.getFeatureList().mseLivePlayback) {
-  status.textContent = 'this browser cannot play HTTP-FLV (no Media Source Extensions)';
-} else {
-  const player = mpegts.createPlayer({ type: 'flv', isLive: true, url: url }, { enableStashBuffer: false, liveBufferLatencyChasing: true });
-  window.srsPlayer = player;
-  player.on(mpegts.Events.ERROR, (type, detail) => { status.textContent = 'error: ' + type + ' ' + detail; });
-  player.on(mpegts.Events.STATISTICS_INFO, (info) => { window.srsPlayerStats = info; });
-  player.attachMediaElement(document.getElementById('video'));
-  player.load();
-  const started = player.play();
-  if (started && started.catch) started.catch((error) => { status.textContent = 'play: ' + error.message; });
-}
-`;
-
 /** One file of the console: its type and bytes. */
 export interface ConsoleAsset {
   readonly contentType: string;
@@ -180,7 +151,5 @@ export function consoleAssets(): ReadonlyMap<string, ConsoleAsset> {
     ['index.html', text('text/html; charset=utf-8', INDEX_HTML)],
     ['console.js', text('text/javascript; charset=utf-8', CONSOLE_JS)],
     ['console.css', text('text/css; charset=utf-8', STYLE)],
-    ['player.html', text('text/html; charset=utf-8', PLAYER_HTML)],
-    ['player.js', text('text/javascript; charset=utf-8', PLAYER_JS)],
   ]);
 }

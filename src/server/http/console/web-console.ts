@@ -1,11 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { findVhost, type Config } from '../../../config/schema.js';
+import { DEFAULT_VHOST, findVhost, type Config } from '../../../config/schema.js';
 import type { Hub } from '../../../core/hub.js';
 import type { Logger } from '../../../log.js';
 import type { ClientRegistry } from '../../../session/client-registry.js';
 import { checkBasicAuth } from '../api/basic-auth.js';
+import { expandStreamVars } from '../../../hls/hls-names.js';
 import { requestedHost, streamPlayPath } from '../stream-mount.js';
 import { consoleAssets, type ConsoleAsset } from './console-assets.js';
 
@@ -21,26 +20,29 @@ export interface WebConsoleOptions {
   readonly getConfig: () => Config;
   readonly hub: Hub;
   readonly registry: ClientRegistry;
-  /** The http_server ports actually bound (empty when off): the player's URLs name one. */
+  /** The http_server ports actually bound (empty when off): the play URLs name one. */
   readonly httpPorts: () => readonly number[];
   readonly logger: Logger;
 }
 
 const SECURITY_HEADERS = {
-  'Content-Security-Policy': "default-src 'self'; script-src 'self'; style-src 'self'; media-src 'self' blob:; connect-src *; img-src 'self' data:",
+  'Content-Security-Policy': "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:",
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
 } as const;
+
+/** What the console's play links are made of (`play.json`). */
+interface PlayUrls {
+  /** The HTTP server's player page; empty when http_server is off. */
+  readonly player: string;
+  readonly streams: Record<string, { flv?: string; hls?: string }>;
+}
 
 export class WebConsole {
   private readonly assets: ReadonlyMap<string, ConsoleAsset>;
 
   constructor(private readonly options: WebConsoleOptions) {
-    const files = new Map(consoleAssets());
-    // Resolved at start: a missing package is a start error, not a broken page later.
-    const mpegtsFile = createRequire(import.meta.url).resolve('mpegts.js/dist/mpegts.js');
-    files.set('mpegts.js', { contentType: 'text/javascript; charset=utf-8', body: readFileSync(mpegtsFile) });
-    this.assets = files;
+    this.assets = consoleAssets();
   }
 
   /** True for `/console` and everything under `/console/`. */
@@ -78,26 +80,36 @@ export class WebConsole {
       this.text(res, 404, 'Not Found');
       return;
     }
-    this.send(req, res, asset, name === 'mpegts.js' ? 'public, max-age=3600' : 'no-cache');
+    this.send(req, res, asset, 'no-cache');
   }
 
-  /** Each live stream's HTTP-FLV URL by its SRS stream id, on the first http_server port, at the host the console was reached by. */
-  private playUrls(req: IncomingMessage): { streams: Record<string, string> } {
+  /**
+   * The player page and each live stream's HTTP-FLV and HLS URLs by its SRS
+   * stream id, on the first http_server port, at the host the console was
+   * reached by.
+   */
+  private playUrls(req: IncomingMessage): PlayUrls {
     const config = this.options.getConfig();
     const port = this.options.httpPorts()[0];
-    const streams: Record<string, string> = {};
-    if (port === undefined) return { streams };
-    const host = requestedHost(new URLSearchParams(), req.headers.host) || '127.0.0.1';
+    const streams: Record<string, { flv?: string; hls?: string }> = {};
+    if (port === undefined) return { player: '', streams };
+    const origin = `http://${requestedHost(new URLSearchParams(), req.headers.host) || '127.0.0.1'}:${port}`;
     for (const client of this.options.registry.list()) {
       const { vhost, app, stream: name } = client.facts;
       if (vhost === '' || name === '') continue;
       const stream = this.options.hub.get(`${vhost}/${app}/${name}`);
       const vhostConfig = findVhost(config, vhost);
-      if (stream === undefined || vhostConfig === undefined || Object.hasOwn(streams, stream.statId)) continue;
-      const path = streamPlayPath(vhostConfig, app, name);
-      if (path !== undefined && path.split('?')[0]!.endsWith('.flv')) streams[stream.statId] = `http://${host}:${port}${path}`;
+      if (stream === undefined || !stream.isActive || vhostConfig === undefined || Object.hasOwn(streams, stream.statId)) continue;
+      const urls: { flv?: string; hls?: string } = {};
+      const flvPath = streamPlayPath(vhostConfig, app, name);
+      if (flvPath !== undefined && flvPath.split('?')[0]!.endsWith('.flv')) urls.flv = `${origin}${flvPath}`;
+      if (vhostConfig.enabled && vhostConfig.hls.enabled) {
+        const m3u8 = expandStreamVars(vhostConfig.hls.m3u8File, { vhost, app, stream: name }).split('/').map(encodeURIComponent).join('/');
+        urls.hls = `${origin}/${m3u8}${vhost === DEFAULT_VHOST ? '' : `?vhost=${encodeURIComponent(vhost)}`}`;
+      }
+      streams[stream.statId] = urls;
     }
-    return { streams };
+    return { player: `${origin}/players/`, streams };
   }
 
   private send(req: IncomingMessage, res: ServerResponse, asset: ConsoleAsset, cacheControl: string): void {
