@@ -105,12 +105,19 @@ describe('HLS: segments and playlist from a live ffmpeg publisher', () => {
   }, 60_000);
 
   it('gives a republish a DISCONTINUITY and continues the sequence; audio-only and video-only streams segment; hls_dispose deletes all', async () => {
-    const server = await used.startServer(hlsConfig('hls_fragment 1; hls_window 30; hls_dispose 1; hls_ctx off; hls_aof_ratio 1.5;'));
+    const hooks = await used.startHooks();
+    const server = await used.startServer(
+      hlsConfig('hls_fragment 1; hls_window 30; hls_dispose 1; hls_ctx off; hls_aof_ratio 1.5;', `http_hooks { enabled on; on_hls ${hooks.url('/hls')}; on_unpublish ${hooks.url('/unpublish')}; }`),
+    );
     const first = runFfmpeg(publishArgs(server.url('live/r'), 3));
     used.children.push(first);
     await first.exited;
     await waitFor('the publish to end', () => server.app.hub.get('__defaultVhost__/live/r')?.isActive !== true);
     const afterFirst = parsePlaylist(await playlistOf(server, 'r'));
+    // Every listed segment had its on_hls, the last one (closed by the unpublish) before on_unpublish, as SRS flushes them.
+    const unpublished = await waitFor('on_unpublish', () => hooks.calls.findIndex((call) => call.path === '/unpublish') + 1);
+    const onHls = hooks.calls.slice(0, unpublished - 1).filter((call) => call.path === '/hls');
+    expect(onHls.map((call) => call.json.seq_no)).toEqual(afterFirst.segments.map((_segment, index) => index));
     expect(afterFirst.segments.length).toBeGreaterThanOrEqual(2);
     expect(afterFirst.segments[0]?.discontinuity).toBe(true);
     expect(afterFirst.segments.slice(1).every((segment) => !segment.discontinuity)).toBe(true);
