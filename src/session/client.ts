@@ -329,7 +329,8 @@ export class Client implements RegisteredClient {
     const player = lease.attachedPlayer;
     if (player !== undefined && lease.stream !== undefined) this.ctx.hub.removePlayer(lease.stream, player);
     this.emit('stop');
-    this.log.info({ sent: player?.sentPackets ?? 0, dropped: player?.dropped ?? 0 }, 'play stop');
+    // A detached play (an HLS viewer) has no player: its bytes are what it fetched.
+    this.log.info(player === undefined ? { sendBytes: this.bytes().sendBytes } : { sent: player.sentPackets, dropped: player.dropped }, 'play stop');
   };
 
   private async gate(type: 'connect' | 'publish' | 'play'): Promise<GateVerdict> {

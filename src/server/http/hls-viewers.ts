@@ -154,7 +154,7 @@ export class HlsViewers {
     const kept = new URLSearchParams(query);
     kept.delete('hls_ctx');
     const keptQuery = kept.toString();
-    const { app, stream } = namesOf(pathname);
+    const { app, stream } = namesOf(decodeSafePath(pathname) ?? pathname);
     const referer = req.headers.referer;
     const admission = await client.admit(
       { kind: 'play', clientType: 'hls-play' },
@@ -226,7 +226,7 @@ export class HlsViewers {
   };
 }
 
-/** `/live/s.m3u8` -> app `live`, stream `s` (SRS reads them from the path the same way). */
+/** `/live/s.m3u8` (decoded) -> app `live`, stream `s` (SRS reads them from the path the same way). */
 function namesOf(pathname: string): { app: string; stream: string } {
   const dir = path.posix.dirname(pathname);
   return { app: dir === '/' ? '' : dir.slice(1), stream: path.posix.basename(pathname, '.m3u8') };
