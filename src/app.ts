@@ -17,6 +17,7 @@ import { PlayerPage } from './server/http/players/player-page.js';
 import { TrafficStats } from './session/traffic-stats.js';
 import { PrometheusExporter } from './stats/prometheus-exporter.js';
 import { HlsService } from './hls/hls-service.js';
+import { EdgeService, type EdgeServiceOptions } from './relay/edge-service.js';
 
 /** Everything the composition root needs; the CLI and `startServer` build it. */
 export interface AppOptions {
@@ -32,6 +33,8 @@ export interface AppOptions {
   rtmp?: Pick<RtmpServerOptions, 'limits' | 'timeouts' | 'playerLimits'>;
   /** Tests shorten the HTTP server's bounds. */
   http?: Pick<HttpServerOptions, 'limits' | 'playerLimits'>;
+  /** Tests shorten the edge's grace, timeouts and backoff. */
+  edge?: Pick<EdgeServiceOptions, 'stopGraceMs' | 'limits'>;
   /** Whether to write the pid file named by the config (the CLI does; embedders usually not). */
   writePidFile?: boolean;
 }
@@ -55,6 +58,8 @@ export class App {
   private readonly metrics: PrometheusExporter;
   /** Every stream's HLS segmenter (vhosts with hls enabled). */
   readonly hls: HlsService;
+  /** The pulls of edge vhosts (`cluster { mode remote; }`). */
+  readonly edge: EdgeService;
   private boundExporterAddresses: AddressInfo[] = [];
   private rtmpAddresses: AddressInfo[] = [];
   private boundHttpAddresses: AddressInfo[] = [];
@@ -78,6 +83,7 @@ export class App {
       stdout: options.stdout,
     });
     this.hls = new HlsService({ logger: options.logger, segment: (event) => this.hooks.segment(event) });
+    this.edge = new EdgeService({ hub: this.hub, registry: this.clients, logger: options.logger, publishObservers: this.hls, ...options.edge });
     const lifecycle: LifecycleContext = {
       getConfig: () => this.config,
       hub: this.hub,
@@ -85,6 +91,7 @@ export class App {
       registry: this.clients,
       logger: options.logger,
       publishObservers: this.hls,
+      playObservers: this.edge,
     };
     const connIds = new ConnIdSequence();
     this.rtmp = new RtmpServer({
@@ -198,6 +205,8 @@ export class App {
       // net.Server#close waits for open connections: stop accepting, end the sessions, then wait.
       this.traffic.stop();
       const listenersClosed = Promise.all([this.rtmp.closeListeners(), this.http.closeListeners(), this.httpApi?.closeListeners(), this.exporterHttp?.closeListeners()]);
+      // Pulls first: closing their upstream through the registry would only make them reconnect.
+      this.edge.close();
       this.clients.closeAll('server_shutdown', 'server shutdown');
       // Publishers are gone, their last segments listed: hls_dispose removes the files at shutdown as SRS does.
       this.hls.close(true);

@@ -25,6 +25,7 @@ export interface StartServerOptions {
   stdout?: AppOptions['stdout'];
   rtmp?: AppOptions['rtmp'];
   http?: AppOptions['http'];
+  edge?: AppOptions['edge'];
   /** Environment for SRS_* overrides; default: none (embedding should be explicit). */
   env?: NodeJS.ProcessEnv;
 }
@@ -47,6 +48,7 @@ export async function startServer(options: StartServerOptions): Promise<App> {
     stdout: options.stdout,
     rtmp: options.rtmp,
     http: options.http,
+    edge: options.edge,
   });
   await app.start();
   return app;

@@ -1,3 +1,4 @@
+import { buildCluster } from './build-cluster.js';
 import { buildHls } from './build-hls.js';
 import { buildHttpRemux } from './build-http.js';
 import { BOUNDS, DEFAULTS } from './defaults.js';
@@ -33,6 +34,7 @@ export function buildVhost(directive: Directive, inherited: VhostDefaults, env: 
     readSetting(env, setting, firstChild(c, key), `vhost.${key}`, (source) => parseInteger(source, ...bounds), fallback);
   const httpRemux = buildHttpRemux(directive, env);
   const hls = buildHls(directive, env);
+  const cluster = buildCluster(directive);
   const vhost: VhostConfig = {
     name,
     enabled: onOff(undefined, 'enabled', DEFAULTS.vhost.enabled),
@@ -47,9 +49,10 @@ export function buildVhost(directive: Directive, inherited: VhostDefaults, env: 
     refer: buildRefer(firstChild(c, 'refer')?.children ?? []),
     httpRemux: httpRemux.config,
     hls: hls.config,
+    cluster: cluster.config,
     position: { file: directive.file, line: directive.line },
   };
-  return { vhost, warnings: [...httpRemux.warnings, ...hls.warnings] };
+  return { vhost, warnings: [...httpRemux.warnings, ...hls.warnings, ...cluster.warnings] };
 }
 
 function buildPlay(c: readonly Directive[], env: EnvMap): PlayConfig {

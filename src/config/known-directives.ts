@@ -120,6 +120,8 @@ export const HONOURED: KnownBlock = {
       'hls_ts_floor', 'hls_entry_prefix', 'hls_acodec', 'hls_vcodec', 'hls_cleanup', 'hls_dispose', 'hls_wait_keyframe', 'hls_nb_notify',
       'hls_ctx', 'hls_ts_ctx', 'hls_keys', 'hls_dts_directly', 'hls_storage', 'hls_mount',
     ),
+    // token_traverse, protocol, follow_client, origin_cluster, coworkers are read and warned about in build-cluster.ts.
+    cluster: names('mode', 'origin', 'vhost', 'token_traverse', 'protocol', 'follow_client', 'origin_cluster', 'coworkers'),
     // fast_cache is read, and warned about in build-http.ts when it is set above 0 (it only affects .aac/.mp3).
     http_remux: names('enabled', 'mount', 'fast_cache', 'drop_if_not_match', 'has_audio', 'has_video', 'guess_has_av'),
   },

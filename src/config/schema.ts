@@ -106,7 +106,23 @@ export interface VhostConfig {
   readonly refer: ReferConfig;
   readonly httpRemux: HttpRemuxConfig;
   readonly hls: HlsConfig;
+  readonly cluster: ClusterConfig;
   readonly position: SourcePosition | undefined;
+}
+
+/** An origin an edge pulls from: `host[:port]`, port 1935 by default. */
+export interface OriginAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** vhost `cluster { ... }` (srs-wave2-spec §4.1): `remote` makes this vhost an edge of `origins`. */
+export interface ClusterConfig {
+  readonly mode: 'local' | 'remote';
+  /** Tried in order (srs-ts: failover, not SRS's round-robin). */
+  readonly origins: readonly OriginAddress[];
+  /** The vhost asked of the origin; `[vhost]` is the edge vhost's name (SRS default). */
+  readonly vhost: string;
 }
 
 /** What HLS does when writing fails (srs-wave2-spec §2.1 hls_on_error; ours honours `continue`, §6.6). */

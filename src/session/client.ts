@@ -22,6 +22,16 @@ export interface LifecycleContext {
   readonly logger: Logger;
   /** Told of every publish once its stream is claimed (the HLS segmenter); absent in tests that need none. */
   readonly publishObservers?: PublishObservers;
+  /** Told when a player joins or leaves a stream (the edge starts and stops its pull); absent when none. */
+  readonly playObservers?: PlayObservers;
+}
+
+/** What watches players come and go (the edge's pulls). */
+export interface PlayObservers {
+  /** A player joined `stream`; `viewer` is what it asked with (the first one's query goes upstream). */
+  joined(stream: Stream, vhost: VhostConfig, viewer: { readonly param: string; readonly tcUrl: string }): void;
+  /** A player left `stream` (its count is already down). */
+  left(stream: Stream, vhost: VhostConfig): void;
 }
 
 /** What watches publishes without being a player (the HLS service). */
@@ -291,7 +301,10 @@ export class Client implements RegisteredClient {
     const player = stream === undefined ? undefined : intent.createPlayer?.(stream, vhost);
     const lease = new Lease('play', stream, vhost, player, this.releasePlay);
     this.lease = lease;
-    if (player !== undefined) hub.addPlayer(key, player, options);
+    if (player !== undefined) {
+      const joined = hub.addPlayer(key, player, options);
+      this.ctx.playObservers?.joined(joined, vhost, { param: this.facts.param, tcUrl: this.facts.tcUrl });
+    }
     this.emit('play');
     this.log.info({ live: stream?.isActive ?? hub.isBusy(key) }, 'play start');
     return { ok: true, lease };
@@ -327,7 +340,10 @@ export class Client implements RegisteredClient {
   private readonly releasePlay = (lease: Lease): void => {
     if (this.lease === lease) this.lease = undefined;
     const player = lease.attachedPlayer;
-    if (player !== undefined && lease.stream !== undefined) this.ctx.hub.removePlayer(lease.stream, player);
+    if (player !== undefined && lease.stream !== undefined) {
+      this.ctx.hub.removePlayer(lease.stream, player);
+      this.ctx.playObservers?.left(lease.stream, lease.vhost);
+    }
     this.emit('stop');
     // A detached play (an HLS viewer) has no player: its bytes are what it fetched.
     this.log.info(player === undefined ? { sendBytes: this.bytes().sendBytes } : { sent: player.sentPackets, dropped: player.dropped }, 'play stop');
@@ -365,7 +381,8 @@ function busy(streamUrl: string): Admission {
   return refused('busy', `stream ${streamUrl} is busy`, 'busy');
 }
 
-function streamOptions(vhost: VhostConfig, statId: string): StreamOptions {
+/** A stream's fan-out options from its vhost (every publisher of the stream, relays included). */
+export function streamOptions(vhost: VhostConfig, statId: string): StreamOptions {
   return {
     gopCache: vhost.play.gopCache,
     gopCacheMaxFrames: vhost.play.gopCacheMaxFrames,

@@ -1,0 +1,250 @@
+import type { Logger } from '../log.js';
+import type { VhostConfig } from '../config/schema.js';
+import { Hub } from '../core/hub.js';
+import type { Stream } from '../core/stream.js';
+import { RtmpClient } from '../client/rtmp-client.js';
+import type { CloseReason } from '../hooks/events.js';
+import { toMediaPacket } from '../media/flv-tag.js';
+import type { ClientRegistry, RegisteredClient } from '../session/client-registry.js';
+import { streamOptions, type PublishObservers } from '../session/client.js';
+import type { SessionFacts } from '../session/session-event.js';
+import { generateStreamUrl } from '../session/stream-url.js';
+import { upstreamTarget, type PullRequest } from './upstream-url.js';
+
+/** Every bound of a pull (srs-wave2-spec §4.2 gives SRS's: 5 s connect, 5 s silence, 3 s between tries). */
+export interface EdgePullLimits {
+  /** TCP connect + handshake + `connect`, and separately `play`. */
+  readonly connectTimeoutMs: number;
+  /** No media for this long while the origin publishes: the upstream is dead, try again. */
+  readonly silenceMs: number;
+  /** Waiting for the origin's publisher (after UnpublishNotify, or before the first media): reconnect after this long. */
+  readonly idleMs: number;
+  /** Backoff after every origin failed once: base x 2^round, at most max, +-25% jitter. */
+  readonly backoffBaseMs: number;
+  readonly backoffMaxMs: number;
+}
+
+export const DEFAULT_EDGE_PULL_LIMITS: EdgePullLimits = {
+  connectTimeoutMs: 5_000,
+  silenceMs: 5_000,
+  idleMs: 30_000,
+  backoffBaseMs: 1_000,
+  backoffMaxMs: 30_000,
+};
+
+export interface EdgePullContext {
+  readonly hub: Hub;
+  readonly registry: ClientRegistry;
+  readonly logger: Logger;
+  readonly publishObservers?: PublishObservers | undefined;
+  readonly limits: EdgePullLimits;
+  readonly random?: () => number;
+}
+
+/**
+ * One edge stream's pull from its origins (srs-wave2-spec §4.2): an RTMP
+ * play upstream whose media this edge publishes into its own stream, so
+ * every local viewer of any protocol shares it. Origins are tried in config
+ * order and the next one is tried at once when one fails (SRS round-robins
+ * on every reconnect); after all failed in a row, the pull waits with
+ * exponential backoff and jitter, so a dead origin sees no reconnect storm.
+ * While the origin has no publisher, local viewers are told as on any
+ * unpublish and resume when it comes back. The pull is a client in the
+ * registry (`rtmp-pull`): the API lists it as the stream's publisher, and a
+ * kick restarts its upstream.
+ */
+export class EdgePull implements RegisteredClient {
+  readonly protocol = 'rtmp' as const;
+  readonly type = 'rtmp-pull' as const;
+  readonly startedAtMs = Date.now();
+  readonly facts: SessionFacts;
+  private readonly log: Logger;
+  private readonly publisherRef: { clientId: string };
+  private stopped = false;
+  private upstream: RtmpClient | undefined;
+  private publishing: Stream | undefined;
+  private attempts = 0;
+  private originIndex = 0;
+  private wakeUp: (() => void) | undefined;
+  private bytesBefore = 0;
+
+  constructor(
+    private readonly ctx: EdgePullContext,
+    private readonly vhost: VhostConfig,
+    private readonly request: PullRequest,
+    readonly id: string,
+  ) {
+    this.publisherRef = { clientId: id };
+    this.facts = {
+      clientId: id,
+      connId: '',
+      protocol: 'rtmp',
+      ip: '',
+      port: 0,
+      serverIp: '',
+      serverPort: 0,
+      vhost: vhost.name,
+      app: request.app,
+      stream: request.stream,
+      param: request.param,
+      tcUrl: '',
+      pageUrl: '',
+      streamUrl: generateStreamUrl(vhost.name, request.app, request.stream),
+      streamId: '',
+      publishType: 'live',
+      clientType: 'rtmp-pull',
+    };
+    this.log = ctx.logger.child({ cid: id, proto: 'rtmp-pull', vhost: vhost.name, app: request.app, stream: request.stream });
+  }
+
+  get key(): string {
+    return Hub.keyOf(this.vhost.name, this.request.app, this.request.stream);
+  }
+
+  /** Registers and runs until {@link stop}. */
+  start(): void {
+    this.ctx.registry.add(this);
+    void this.run();
+  }
+
+  /** Ends the pull for good: the upstream closes, local viewers are told the stream stopped. */
+  stop(detail: string): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.ctx.registry.remove(this);
+    this.wakeUp?.();
+    this.upstream?.close();
+    this.unpublish();
+    this.log.info({ detail }, 'edge pull stop');
+  }
+
+  bytes(): { sendBytes: number; recvBytes: number } {
+    return { sendBytes: 0, recvBytes: this.bytesBefore + (this.upstream?.bytesReceived ?? 0) };
+  }
+
+  /** A kick (API) restarts the upstream; the pull itself lives while the edge has viewers. */
+  close(reason: CloseReason, detail: string): void {
+    this.log.warn({ reason, detail }, 'edge pull upstream closed by request');
+    this.upstream?.close();
+  }
+
+  private async run(): Promise<void> {
+    const { origins } = this.vhost.cluster;
+    while (!this.stopped) {
+      const origin = origins[this.originIndex % origins.length] ?? origins[0]!;
+      const carriedMedia = await this.session(origin);
+      if (this.stopped) return;
+      this.originIndex++;
+      this.attempts = carriedMedia ? 0 : this.attempts + 1;
+      // The next origin at once; a pause only after every origin failed in a row.
+      if (this.attempts > 0 && this.attempts % origins.length === 0) await this.sleep(this.backoffMs(this.attempts / origins.length - 1));
+    }
+  }
+
+  /** One upstream connection; resolves with whether it carried media when it ends. */
+  private async session(origin: { host: string; port: number }): Promise<boolean> {
+    const { limits } = this.ctx;
+    const target = upstreamTarget(origin, this.vhost.cluster.vhost, this.request);
+    const where = `${origin.host}:${origin.port}`;
+    let carriedMedia = false;
+    let lastMediaMs = Date.now();
+    let client: RtmpClient;
+    try {
+      client = await RtmpClient.connect(target.url, { tcUrl: target.tcUrl, timeoutMs: limits.connectTimeoutMs });
+    } catch (error) {
+      this.log.warn({ origin: where, err: messageOf(error) }, 'edge pull: origin unreachable');
+      return false;
+    }
+    if (this.stopped) {
+      client.close();
+      return false;
+    }
+    this.upstream = client;
+    this.facts.tcUrl = target.tcUrl;
+    client.onMessage = (kind, timestamp, payload) => {
+      lastMediaMs = Date.now();
+      carriedMedia = true;
+      const stream = this.publishing ?? this.publish();
+      stream?.publish(toMediaPacket(kind, timestamp, payload));
+    };
+    client.onStatus = (status) => {
+      // The origin's publisher left: local viewers are told now, and resume with its next media.
+      if (status.code === 'NetStream.Play.UnpublishNotify') this.unpublish();
+    };
+    const watchdog = setInterval(() => {
+      const quietMs = Date.now() - lastMediaMs;
+      if (this.publishing !== undefined ? quietMs > limits.silenceMs : quietMs > limits.idleMs) {
+        this.log.warn({ origin: where, quietMs }, 'edge pull: upstream silent, reconnecting');
+        client.close();
+      }
+    }, Math.min(1_000, limits.silenceMs));
+    watchdog.unref();
+    try {
+      await client.play();
+      this.log.info({ origin: where, url: target.url, tcUrl: target.tcUrl }, 'edge pull start');
+      lastMediaMs = Date.now();
+    } catch (error) {
+      this.log.warn({ origin: where, err: messageOf(error) }, 'edge pull: origin refused the play');
+      client.close();
+    }
+    const closedBy = await client.closed;
+    clearInterval(watchdog);
+    this.bytesBefore += client.bytesReceived;
+    this.upstream = undefined;
+    this.unpublish();
+    if (!this.stopped && carriedMedia) this.log.warn({ origin: where, err: closedBy?.message }, 'edge pull: upstream ended');
+    return carriedMedia;
+  }
+
+  /** Claims the local stream for the upstream's media; undefined when a local publisher holds it. */
+  private publish(): Stream | undefined {
+    const statId = this.ctx.hub.get(this.key)?.statId ?? this.id;
+    const acquired = this.ctx.hub.acquirePublish(this.key, this.publisherRef, streamOptions(this.vhost, statId));
+    if (!acquired.ok) {
+      this.log.warn({ publisher: acquired.publisherClientId }, 'edge pull: the stream is published here, upstream closed');
+      this.upstream?.close();
+      return undefined;
+    }
+    this.publishing = acquired.stream;
+    this.facts.streamId = acquired.stream.statId;
+    const f = this.facts;
+    this.ctx.publishObservers?.attach(
+      acquired.stream,
+      { clientId: f.clientId, ip: f.ip, vhost: f.vhost, app: f.app, stream: f.stream, param: f.param, tcUrl: f.tcUrl, streamUrl: f.streamUrl, streamId: f.streamId },
+      this.vhost,
+      () => this.upstream?.close(),
+    );
+    return acquired.stream;
+  }
+
+  private unpublish(): void {
+    const stream = this.publishing;
+    if (stream === undefined) return;
+    this.publishing = undefined;
+    this.ctx.hub.releasePublish(stream, this.publisherRef);
+  }
+
+  private backoffMs(round: number): number {
+    const { backoffBaseMs, backoffMaxMs } = this.ctx.limits;
+    const jitter = 0.75 + 0.5 * (this.ctx.random ?? Math.random)();
+    return Math.min(backoffMaxMs, backoffBaseMs * 2 ** Math.min(round, 20)) * jitter;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.wakeUp = undefined;
+        resolve();
+      }, ms);
+      this.wakeUp = () => {
+        clearTimeout(timer);
+        this.wakeUp = undefined;
+        resolve();
+      };
+    });
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
