@@ -9,8 +9,8 @@ export type ServerKind = 'ours' | 'nms' | 'null';
 /** The role bytes a null-baseline client sends first (see null-fanout-server.ts). */
 export const NullRole = { publisher: 0x50, reader: 0x52 } as const;
 
-/** How the players of a fan-out cell play: RTMP, HTTP-FLV, or both alternately. */
-export type FanoutProtocol = 'rtmp' | 'http-flv' | 'mixed';
+/** How the players of a fan-out cell play: RTMP, HTTP-FLV, both alternately, or HLS viewers (hls-viewer.ts). */
+export type FanoutProtocol = 'rtmp' | 'http-flv' | 'mixed' | 'hls';
 
 /** An endpoint the API prober scrapes during the hold window. */
 export interface ProbeTarget {
@@ -41,6 +41,8 @@ export interface FanoutJob {
   readonly port: number;
   /** HTTP-FLV players' port (ours: http_server; NMS: its http port). */
   readonly httpPort?: number | undefined;
+  /** HLS viewers (protocol `hls`): how they poll, and how long after the window they may fetch what it listed. */
+  readonly hlsViewers?: HlsViewerJob | undefined;
   /** Scraped once per `intervalMs` through the hold window. */
   readonly probes?: { readonly targets: readonly ProbeTarget[]; readonly intervalMs: number } | undefined;
   readonly serverPid: number;
@@ -61,6 +63,31 @@ export interface FanoutJob {
   readonly readyTimeoutMs: number;
   /** A player is at full rate when it received at least this share of what the publisher sent. */
   readonly fullRateRatio: number;
+}
+
+/** How the HLS viewers of a cell behave. */
+export interface HlsViewerJob {
+  /** Longest wait between a viewer's playlist polls (half the target duration when shorter). */
+  readonly pollMs: number;
+  /** The lister's poll: it records what the server lists, so it polls more often than a viewer. */
+  readonly listerPollMs: number;
+  readonly requestTimeoutMs: number;
+  /** After the window, viewers go on until each has every segment listed in it, at most this long. */
+  readonly drainMs: number;
+}
+
+/** Which segments the HLS viewers got of those the server listed during the hold window. */
+export interface HlsDelivery {
+  /** Sequence numbers first listed during the window, as the lister saw the media playlist. */
+  readonly windowSegments: readonly number[];
+  /** Viewers that fetched every one of them (before the drain ended). */
+  readonly viewersWithEverySegment: number;
+  /** Fewest of them one viewer fetched. */
+  readonly minSegmentsFetched: number;
+  /** Segment requests of all viewers that answered other than 200 or broke off, whole run. */
+  readonly segmentFailures: number;
+  /** EXT-X-TARGETDURATION of the last playlist the lister read. */
+  readonly targetDurationSec: number;
 }
 
 /** What one fan-out run measured; byte counts are within the hold window. */
@@ -91,6 +118,8 @@ export interface FanoutResult {
   readonly errors: readonly string[];
   /** The API prober's findings, when the cell ran it. */
   readonly probes?: readonly ProbeResult[];
+  /** HLS viewers' segments (protocol `hls`). */
+  readonly hls?: HlsDelivery;
 }
 
 /** Back-to-back sessions: connect + publish or connect + play, then close. */

@@ -4,6 +4,7 @@
  * with one IPC message and exits. Keeping it out of the orchestrator keeps
  * the hook server's timing clean and lets its own CPU be reported.
  */
+import { runHlsFanout } from './hls-fanout-job.js';
 import type { LoadJob, LoadReply, LoadResult } from './jobs.js';
 import { runNullFanout } from './null-fanout-job.js';
 import { runMediaFanout } from './media-fanout-job.js';
@@ -11,6 +12,7 @@ import { runSessions } from './sessions-job.js';
 
 function runJob(job: LoadJob): Promise<LoadResult> {
   if (job.type === 'sessions') return runSessions(job);
+  if (job.protocol === 'hls') return runHlsFanout(job);
   return job.server === 'null' ? runNullFanout(job) : runMediaFanout(job);
 }
 

@@ -34,6 +34,21 @@ export interface BenchPlan {
     readonly players: number;
     readonly intervalMs: number;
   };
+  /** HLS (issue 12): the segmenting-cost pairs and the HLS viewer cell; warm-up and settle are fan-out's. */
+  readonly hls: {
+    /** HLS viewers of the viewer cell. */
+    readonly viewers: number;
+    /** HTTP-FLV viewers beside the publisher in the second HLS off/on pair (the first has none). */
+    readonly segmentingViewers: number;
+    readonly fragmentSec: number;
+    readonly windowSec: number;
+    /** Every HLS cell's window: long enough for several segments to close in it. */
+    readonly holdMs: number;
+    readonly pollMs: number;
+    readonly listerPollMs: number;
+    readonly requestTimeoutMs: number;
+    readonly drainMs: number;
+  };
 }
 
 /** The issue's full run (about 10 minutes on 2 cores). */
@@ -53,6 +68,20 @@ export const FULL_PLAN: BenchPlan = {
   slowCallback: { delayMs: 200, concurrency: 64, sessions: 256 },
   // "GET /api/v1/clients with 1,000 live sessions and /metrics scrapes every second".
   apiProbe: { players: 1_000, intervalMs: 1_000 },
+  // hls_fragment 2 with the stream's 2 s GOP: a segment per key frame, 10 in a 20 s window.
+  hls: {
+    viewers: 200,
+    segmentingViewers: 50,
+    fragmentSec: 2,
+    windowSec: 10,
+    holdMs: 20_000,
+    // "polls the media playlist every ~1 s (or target duration / 2)".
+    pollMs: 1_000,
+    listerPollMs: 250,
+    requestTimeoutMs: 10_000,
+    // A segment listed at the window's end: one poll (1 s) and a fetch shared by every viewer.
+    drainMs: 5_000,
+  },
 };
 
 /** The 1-2 minute smoke run. */
@@ -62,6 +91,7 @@ export const QUICK_PLAN: BenchPlan = {
   sessions: { ...FULL_PLAN.sessions, perCell: 200, maxCellMs: 3_000 },
   slowCallback: { ...FULL_PLAN.slowCallback, sessions: 64 },
   apiProbe: { ...FULL_PLAN.apiProbe, players: 100 },
+  hls: { ...FULL_PLAN.hls, viewers: 50, segmentingViewers: 20, holdMs: 6_000 },
 };
 
 /** Slack for forking the load generator and loading the stream. */
@@ -72,6 +102,13 @@ export function fanoutJobTimeoutMs(plan: BenchPlan): number {
   const f = plan.fanout;
   // Audience and each join are bounded by readyTimeoutMs; the rest are fixed waits.
   return f.warmupMs + f.settleMs + f.holdMs + (2 + f.joins) * f.readyTimeoutMs + JOB_START_SLACK_MS;
+}
+
+/** Wall-clock bound on one HLS job (a segmenting cell runs as a fan-out job with the HLS window). */
+export function hlsJobTimeoutMs(plan: BenchPlan): number {
+  const { fanout: f, hls } = plan;
+  // The lister's first playlist, the audience, the drain and the stop of a request in flight are bounded; the rest are fixed waits.
+  return f.warmupMs + f.settleMs + hls.holdMs + hls.drainMs + hls.requestTimeoutMs + 2 * f.readyTimeoutMs + JOB_START_SLACK_MS;
 }
 
 /** Wall-clock bound on one sessions job. */

@@ -4,11 +4,11 @@
  * target and whether ours met it. Markdown, so the same text goes to the
  * console and to test/bench/README.md.
  */
-import type { FanoutResult, ProbeResult, ServerKind, SessionsResult } from './jobs.js';
+import type { FanoutProtocol, FanoutResult, ProbeResult, ServerKind, SessionsResult } from './jobs.js';
 import { median, quantile } from './stats.js';
 import {
-  cpuMsPerGb, cpuMsPerSession, isFailure, joinMedianMs, loadGenCpuMsPerSession, loadGenCpuPercent, rssPerPlayerKb, serverCpuPercent,
-  sessionsPerSecond, sessionTimes, type BenchResults, type FanoutRow, type Outcome, type SessionsRow,
+  cpuMsPerGb, cpuMsPerSession, isFailure, joinMedianMs, loadGenCpuMsPerSession, loadGenCpuPercent, rssPerPlayerKb, segmentingCostPercent, serverCpuPercent,
+  sessionsPerSecond, sessionTimes, type BenchResults, type FanoutRow, type Outcome, type SegmentingRow, type SessionsRow,
 } from './results.js';
 
 /** The issue's targets on a 2-core machine ("Scenarios and targets"). */
@@ -99,6 +99,7 @@ function fanoutScenario(row: FanoutRow): string {
   const protocol = row.protocol ?? 'rtmp';
   if (protocol === 'rtmp') return `fan-out N=${row.players}`;
   if (protocol === 'http-flv') return `HTTP-FLV fan-out N=${row.players}`;
+  if (protocol === 'hls') return `HLS viewers N=${row.players}`;
   return `RTMP+HTTP-FLV fan-out N=${row.players}${row.probed === true ? ', API scraped' : ''}`;
 }
 
@@ -107,8 +108,55 @@ function oursResult(row: FanoutRow | undefined): FanoutResult | undefined {
   return r === undefined || isFailure(r) ? undefined : r;
 }
 
+/** Our result of the `protocol` cell of `players` in the same run. */
+function oursOf(all: readonly FanoutRow[], protocol: FanoutProtocol, players: number): FanoutResult | undefined {
+  return oursResult(all.find((other) => (other.protocol ?? 'rtmp') === protocol && other.players === players && other.probed !== true));
+}
+
+/**
+ * HLS viewers (ours only; NMS v4 has no HLS, shown as n/a): every segment of
+ * the window for all, CPU per GB and its ratio to our RTMP and HTTP-FLV
+ * cells of the same N when they ran, RSS per viewer.
+ */
+function hlsRows(row: FanoutRow, all: readonly FanoutRow[]): TableRow[] {
+  const scenario = fanoutScenario(row);
+  const segments = (r: FanoutResult): number => r.hls?.windowSegments.length ?? 0;
+  const specs: MetricSpec<FanoutResult>[] = [
+    {
+      metric: 'viewers with every segment of the window',
+      value: (r) => r.playersAtFullRate,
+      text: (r) => `${r.playersAtFullRate}/${r.players} (${segments(r)} segments)`,
+      target: 'all',
+      check: (v) => v === row.players,
+    },
+    {
+      metric: 'viewers missing segments',
+      value: (r) => r.players - r.playersAtFullRate,
+      text: (r) => {
+        const missing = r.players - r.playersAtFullRate;
+        const failed = r.hls?.segmentFailures ?? 0;
+        const detail = [missing > 0 ? `fewest ${r.hls?.minSegmentsFetched ?? 0}/${segments(r)}` : '', failed > 0 ? `${failed} segment requests failed` : ''].filter((t) => t !== '');
+        return detail.length === 0 ? String(missing) : `${missing} (${detail.join('; ')})`;
+      },
+    },
+    { metric: 'server CPU-ms per GB', value: cpuMsPerGb },
+    { metric: 'server CPU % of a core', value: serverCpuPercent },
+    { metric: 'RSS per viewer (KiB)', value: rssPerPlayerKb },
+    { metric: 'load generator CPU % of a core', value: loadGenCpuPercent },
+  ];
+  const rows = specs.map((spec) => metricRow(scenario, spec, row.results));
+  for (const [protocol, label] of [['rtmp', 'RTMP'], ['http-flv', 'HTTP-FLV']] as const) {
+    const other = oursOf(all, protocol, row.players);
+    if (other === undefined) continue;
+    const base = cpuMsPerGb(other);
+    rows.push(metricRow(scenario, { metric: `CPU per GB / our ${label} cell`, value: (r: FanoutResult) => cpuMsPerGb(r) / base }, { ours: row.results.ours }));
+  }
+  return rows.map((line) => ({ ...line, nms: 'n/a' }));
+}
+
 function fanoutRows(row: FanoutRow, all: readonly FanoutRow[]): TableRow[] {
   const protocol = row.protocol ?? 'rtmp';
+  if (protocol === 'hls') return hlsRows(row, all);
   const atTarget = row.players === TARGETS.fanoutPlayers && protocol !== 'mixed';
   const scenario = fanoutScenario(row);
   const rtmpOurs = protocol === 'http-flv' ? oursResult(all.find((other) => (other.protocol ?? 'rtmp') === 'rtmp' && other.players === row.players)) : undefined;
@@ -205,9 +253,33 @@ function sessionsRows(row: SessionsRow, all: readonly SessionsRow[]): TableRow[]
   ];
 }
 
-/** Every table line of a run, fan-out first. */
+/**
+ * HLS segmenting of one stream: our server's CPU with HLS off and on (fresh
+ * servers, same publisher and HTTP-FLV viewers) and the difference. NMS v4
+ * has no HLS: n/a.
+ */
+function segmentingRows(row: SegmentingRow): TableRow[] {
+  const scenario = row.viewers === 0 ? 'HLS segmenting, 1 publisher' : `HLS segmenting, 1 publisher + ${row.viewers} HTTP-FLV viewers`;
+  const line = (metric: string, ours: string): TableRow => ({ scenario, metric, target: '', ours, nms: 'n/a', ratio: '', nullBaseline: '-', met: '' });
+  const percent = (outcome: Outcome<FanoutResult>): string => (isFailure(outcome) ? 'error' : format(serverCpuPercent(outcome)));
+  const rss = (outcome: Outcome<FanoutResult>): number => (isFailure(outcome) ? Number.NaN : outcome.rssLoadedKb);
+  return [
+    line('server CPU % of a core, HLS off', percent(row.off)),
+    line('server CPU % of a core, HLS on', percent(row.on)),
+    line('HLS segmenting, % of a core per stream', format(segmentingCostPercent(row))),
+    line('server RSS, HLS on - off (MiB)', format((rss(row.on) - rss(row.off)) / 1024)),
+  ];
+}
+
+/** Every table line of a run: fan-out (HLS viewers beside the other cells of their N), HLS segmenting, sessions. */
 export function tableRows(results: BenchResults): TableRow[] {
-  return [...results.fanout.flatMap((row) => fanoutRows(row, results.fanout)), ...results.sessions.flatMap((row) => sessionsRows(row, results.sessions))];
+  // A stable sort: each N's RTMP, HTTP-FLV and HLS cells stay together in the order they ran.
+  const fanout = [...results.fanout].sort((a, b) => a.players - b.players);
+  return [
+    ...fanout.flatMap((row) => fanoutRows(row, results.fanout)),
+    ...(results.segmenting ?? []).flatMap(segmentingRows),
+    ...results.sessions.flatMap((row) => sessionsRows(row, results.sessions)),
+  ];
 }
 
 /** The table as GitHub markdown. */
@@ -231,6 +303,11 @@ export function notes(results: BenchResults): string[] {
     if (failed > 0 || outcome.errors.length > 0) out.push(`${where}: ${failed} failed; ${outcome.errors.join('; ')}`);
   };
   for (const row of results.fanout) for (const [kind, r] of Object.entries(row.results)) add(`${fanoutScenario(row)} ${kind}`, r);
+  for (const row of results.segmenting ?? []) {
+    add(`HLS segmenting off, ${row.viewers} viewers ours`, row.off);
+    add(`HLS segmenting on, ${row.viewers} viewers ours`, row.on);
+    if (!isFailure(row.on) && (row.segmentsWritten ?? 0) === 0) out.push(`HLS segmenting on, ${row.viewers} viewers ours: HLS on but no playlist written`);
+  }
   for (const row of results.sessions) {
     for (const [kind, r] of Object.entries(row.results)) add(`${row.kind} c=${row.concurrency} hooks=${row.hooks} ${kind}`, r);
   }

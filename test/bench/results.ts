@@ -29,6 +29,18 @@ export interface FanoutRow {
   readonly results: Partial<Record<ServerKind, Outcome<FanoutResult>>>;
 }
 
+/**
+ * The cost of HLS segmenting one stream: our server with one publisher and
+ * `viewers` HTTP-FLV viewers, fresh with HLS off, then fresh with HLS on.
+ */
+export interface SegmentingRow {
+  readonly viewers: number;
+  readonly off: Outcome<FanoutResult>;
+  readonly on: Outcome<FanoutResult>;
+  /** Last listed sequence number + 1 in the playlist the HLS-on cell left: the segmenter did run. */
+  readonly segmentsWritten?: number;
+}
+
 /** What the hook server did during a sessions cell. */
 export type HookMode = 'none' | 'callback' | 'slow-callback';
 
@@ -60,6 +72,8 @@ export interface BenchResults {
   readonly machine: MachineInfo;
   readonly stream: { readonly file: string; readonly kbps: number };
   readonly fanout: FanoutRow[];
+  /** Absent in results written before the HLS cells existed. */
+  readonly segmenting?: SegmentingRow[];
   readonly sessions: SessionsRow[];
   readonly durationSec: number;
 }
@@ -72,6 +86,12 @@ export function cpuMsPerGb(r: FanoutResult): number {
 /** Server CPU over the window as % of one core. */
 export function serverCpuPercent(r: FanoutResult): number {
   return (r.serverCpuMs / r.holdMs) * 100;
+}
+
+/** HLS on minus HLS off, server CPU as % of one core: the segmenting of the one stream. */
+export function segmentingCostPercent(row: SegmentingRow): number {
+  if (isFailure(row.on) || isFailure(row.off)) return Number.NaN;
+  return serverCpuPercent(row.on) - serverCpuPercent(row.off);
 }
 
 /** Load generator CPU over the window as % of one core. */

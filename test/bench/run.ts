@@ -6,7 +6,7 @@
  * the table in test/bench/README.md. Options:
  *   --quick              smoke sizes (see plan.ts)
  *   --servers a,b        subset of ours,nms,null (development)
- *   --only a,b           subset of fanout (RTMP), http-flv, api (the prober cells), sessions
+ *   --only a,b           subset of fanout (RTMP), http-flv, hls (segmenting cost, HLS viewers), api (the prober cells), sessions
  *   --players a,b        fan-out sizes instead of the plan's (development, profiling)
  *   --json FILE          results file (default .bench/results[-quick].json)
  *   --profile DIR        run our server under node --cpu-prof, profiles into DIR
@@ -26,7 +26,8 @@ import { FULL_PLAN, QUICK_PLAN } from './plan.js';
 import { readCpuModel } from './proc-stats.js';
 import { updateReadme } from './readme.js';
 import { notes, renderTable, tableRows } from './report.js';
-import type { BenchResults } from './results.js';
+import type { BenchResults, SegmentingRow } from './results.js';
+import { runHlsScenarios } from './hls-scenarios.js';
 import { runApiProbeScenarios, runFanoutScenarios, runSessionsScenarios } from './scenarios.js';
 import { loadStreamFixture, prepareStreamFile } from './stream-fixture.js';
 
@@ -35,7 +36,7 @@ const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 /** Outside the repo: the encoded stream survives between runs, logs and configs of the last run sit beside it. */
 const CACHE_DIR = join(tmpdir(), 'srs-ts-bench');
 const ALL_SERVERS: readonly ServerKind[] = ['ours', 'nms', 'null'];
-const SCENARIOS: readonly string[] = ['fanout', 'http-flv', 'api', 'sessions'];
+const SCENARIOS: readonly string[] = ['fanout', 'http-flv', 'hls', 'api', 'sessions'];
 /** A 1-minute load average above this before the run means the machine is not quiet. */
 const BUSY_LOAD_AVERAGE = 0.5;
 
@@ -98,6 +99,7 @@ async function main(): Promise<void> {
   log(`${plan.quick ? 'quick' : 'full'} run; server logs and configs in ${workDir}`);
 
   const isComplete = servers.length === ALL_SERVERS.length && only.length === SCENARIOS.length && values.players === undefined && ourNodeFlags.length === 0;
+  const segmenting: SegmentingRow[] = [];
   const results: BenchResults = {
     date: new Date(startedAt).toISOString(),
     quick: plan.quick,
@@ -105,12 +107,18 @@ async function main(): Promise<void> {
     machine: { cpus: cpus().length, model: readCpuModel(), node: process.version, loadAverageAtStart },
     stream: { file: streamFile, kbps },
     fanout: [],
+    segmenting,
     sessions: [],
     durationSec: 0,
   };
   try {
     if (only.includes('fanout') || only.includes('http-flv')) {
       results.fanout.push(...(await runFanoutScenarios(ctx, { rtmp: only.includes('fanout'), httpFlv: only.includes('http-flv') })));
+    }
+    if (only.includes('hls')) {
+      const hls = await runHlsScenarios(ctx);
+      results.fanout.push(...hls.fanout);
+      segmenting.push(...hls.segmenting);
     }
     if (only.includes('api')) results.fanout.push(...(await runApiProbeScenarios(ctx)));
     if (only.includes('sessions')) results.sessions.push(...(await runSessionsScenarios(ctx)));

@@ -25,7 +25,8 @@ export interface ScenarioContext {
   readonly log: (line: string) => void;
 }
 
-function failure(error: unknown): { error: string } {
+/** A failed cell as the results record it: the error and its cause. */
+export function failure(error: unknown): { error: string } {
   if (!(error instanceof Error)) return { error: String(error) };
   const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
   return { error: `${error.message}${cause}` };

@@ -33,6 +33,15 @@ export interface BenchServerOptions {
   readonly nodeFlags: readonly string[];
   /** For kind null: the replies file of session-replies.ts makes it the null session server. */
   readonly sessionReplies?: string | undefined;
+  /** Ours: HLS output on, segments and playlists under `path` (the HLS cells). */
+  readonly hls?: HlsOutput | undefined;
+}
+
+/** The vhost `hls {}` of the HLS cells (hls_cleanup on, as SRS's default: the window is all that stays on disk). */
+export interface HlsOutput {
+  readonly path: string;
+  readonly fragmentSec: number;
+  readonly windowSec: number;
 }
 
 /** A started server. */
@@ -59,11 +68,15 @@ interface BenchPorts {
 /**
  * The SRS config our server runs with: RTMP, HTTP-FLV on http_server (as
  * conf/srs.conf mounts it), http_api with the exporter on its own port;
- * http_hooks only when a hook URL is given.
+ * http_hooks only when a hook URL is given, hls only when asked for.
  */
-export function ourConfigText(ports: BenchPorts, workDir: string, label: string, hookUrl: string | undefined): string {
+export function ourConfigText(ports: BenchPorts, workDir: string, label: string, hookUrl: string | undefined, hls?: HlsOutput): string {
   const hooks =
     hookUrl === undefined ? '' : `    http_hooks {\n        enabled on;\n        on_publish ${hookUrl};\n        on_play ${hookUrl};\n    }\n`;
+  const hlsBlock =
+    hls === undefined
+      ? []
+      : [`    hls {\n        enabled on;\n        hls_path ${hls.path};\n        hls_fragment ${hls.fragmentSec};\n        hls_window ${hls.windowSec};\n        hls_cleanup on;\n    }`];
   return [
     `listen 127.0.0.1:${ports.rtmp};`,
     'max_connections 5000;',
@@ -77,6 +90,7 @@ export function ourConfigText(ports: BenchPorts, workDir: string, label: string,
     'vhost __defaultVhost__ {',
     '    play {\n        gop_cache on;\n        mw_latency 350;\n    }',
     '    http_remux {\n        enabled on;\n        mount [vhost]/[app]/[stream].flv;\n    }',
+    ...hlsBlock,
     `${hooks}}`,
     '',
   ].join('\n');
@@ -87,7 +101,7 @@ function commandFor(options: BenchServerOptions, ports: BenchPorts): string[] {
   const port = ports.rtmp;
   if (kind === 'ours') {
     const configFile = join(workDir, `ours-${label}.conf`);
-    writeFileSync(configFile, ourConfigText(ports, workDir, label, hookUrl));
+    writeFileSync(configFile, ourConfigText(ports, workDir, label, hookUrl, options.hls));
     // Run as `npm start` and the `srs` bin run it (src/util/node-flags.ts).
     return [...SERVER_NODE_FLAGS, ...options.nodeFlags, OUR_CLI, '-c', configFile, '--log-level', 'warn'];
   }
