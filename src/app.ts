@@ -8,7 +8,7 @@ import { ConnIdSequence, randomStatId, randomString } from './core/ids.js';
 import type { GateSink, NotifySink } from './hooks/events.js';
 import { createHookSystem, validateHookTargets, type HookSystem } from './hooks/hook-system.js';
 import { ClientRegistry } from './session/client-registry.js';
-import type { LifecycleContext } from './session/client.js';
+import type { LifecycleContext, PublishObservers } from './session/client.js';
 import { RtmpServer, type RtmpServerOptions } from './server/rtmp/rtmp-server.js';
 import { HttpServer, type HttpServerOptions } from './server/http/http-server.js';
 import { SrsApi } from './server/http/api/srs-api.js';
@@ -18,6 +18,7 @@ import { TrafficStats } from './session/traffic-stats.js';
 import { PrometheusExporter } from './stats/prometheus-exporter.js';
 import { HlsService } from './hls/hls-service.js';
 import { EdgeService, type EdgeServiceOptions } from './relay/edge-service.js';
+import { ForwardService, type ForwardServiceOptions } from './relay/forward-service.js';
 
 /** Everything the composition root needs; the CLI and `startServer` build it. */
 export interface AppOptions {
@@ -34,7 +35,7 @@ export interface AppOptions {
   /** Tests shorten the HTTP server's bounds. */
   http?: Pick<HttpServerOptions, 'limits' | 'playerLimits'>;
   /** Tests shorten the edge's grace, timeouts and backoff. */
-  edge?: Pick<EdgeServiceOptions, 'stopGraceMs' | 'limits'>;
+  edge?: Pick<EdgeServiceOptions, 'stopGraceMs' | 'limits'> & { forwardLimits?: ForwardServiceOptions['limits'] };
   /** Whether to write the pid file named by the config (the CLI does; embedders usually not). */
   writePidFile?: boolean;
 }
@@ -83,14 +84,21 @@ export class App {
       stdout: options.stdout,
     });
     this.hls = new HlsService({ logger: options.logger, segment: (event) => this.hooks.segment(event) });
-    this.edge = new EdgeService({ hub: this.hub, registry: this.clients, logger: options.logger, publishObservers: this.hls, ...options.edge });
+    const forward = new ForwardService({ registry: this.clients, logger: options.logger, limits: options.edge?.forwardLimits });
+    const publishObservers: PublishObservers = {
+      attach: (stream, publisher, vhost, disconnect) => {
+        this.hls.attach(stream, publisher, vhost, disconnect);
+        forward.attach(stream, publisher, vhost, disconnect);
+      },
+    };
+    this.edge = new EdgeService({ hub: this.hub, registry: this.clients, logger: options.logger, publishObservers, stopGraceMs: options.edge?.stopGraceMs, limits: options.edge?.limits });
     const lifecycle: LifecycleContext = {
       getConfig: () => this.config,
       hub: this.hub,
       hooks: this.hooks,
       registry: this.clients,
       logger: options.logger,
-      publishObservers: this.hls,
+      publishObservers,
       playObservers: this.edge,
     };
     const connIds = new ConnIdSequence();

@@ -130,6 +130,16 @@ export class RtmpClient {
     return this.received;
   }
 
+  /** Bytes written but not yet taken by the kernel: a relay drops media above its bound. */
+  get pendingWriteBytes(): number {
+    return this.socket.writableLength;
+  }
+
+  /** Bytes handed to the socket so far. */
+  get bytesSent(): number {
+    return this.socket.bytesWritten;
+  }
+
   /** releaseStream, FCPublish, createStream, publish; resolves on NetStream.Publish.Start. */
   async publish(type: PublishType = 'live'): Promise<void> {
     const name = this.streamName;

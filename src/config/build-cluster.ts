@@ -54,7 +54,7 @@ export function buildCluster(vhost: Directive): { config: ClusterConfig; warning
 }
 
 /** `host[:port]`, `[v6]:port` (srs_parse_hostport); the port defaults to 1935. */
-function parseOrigin(source: ValueSource): OriginAddress {
+export function parseOrigin(source: ValueSource): OriginAddress {
   const { text } = source;
   const v6 = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(text);
   let host: string;

@@ -1,4 +1,5 @@
 import { buildCluster } from './build-cluster.js';
+import { buildForward } from './build-forward.js';
 import { buildHls } from './build-hls.js';
 import { buildHttpRemux } from './build-http.js';
 import { BOUNDS, DEFAULTS } from './defaults.js';
@@ -35,6 +36,7 @@ export function buildVhost(directive: Directive, inherited: VhostDefaults, env: 
   const httpRemux = buildHttpRemux(directive, env);
   const hls = buildHls(directive, env);
   const cluster = buildCluster(directive);
+  const forward = buildForward(directive);
   const vhost: VhostConfig = {
     name,
     enabled: onOff(undefined, 'enabled', DEFAULTS.vhost.enabled),
@@ -50,9 +52,10 @@ export function buildVhost(directive: Directive, inherited: VhostDefaults, env: 
     httpRemux: httpRemux.config,
     hls: hls.config,
     cluster: cluster.config,
+    forward: forward.config,
     position: { file: directive.file, line: directive.line },
   };
-  return { vhost, warnings: [...httpRemux.warnings, ...hls.warnings, ...cluster.warnings] };
+  return { vhost, warnings: [...httpRemux.warnings, ...hls.warnings, ...cluster.warnings, ...forward.warnings] };
 }
 
 function buildPlay(c: readonly Directive[], env: EnvMap): PlayConfig {

@@ -34,6 +34,7 @@ export const DEFAULTS = {
   httpRemux: { enabled: false, mount: '[vhost]/[app]/[stream].flv', fastCacheSec: 0, dropIfNotMatch: true, hasAudio: true, hasVideo: true, guessHasAv: true },
   // SRS get_hls_* (srs_app_config.cpp:6899-7396, srs-wave2-spec §2.1).
   cluster: { mode: 'local', origins: [], vhost: '[vhost]' },
+  forward: { enabled: false, destinations: [] },
   hls: {
     enabled: false, fragmentSec: 10, tdRatio: 1.0, aofRatio: 2.1, windowSec: 60, onError: 'continue', path: './objs/nginx/html',
     m3u8File: '[app]/[stream].m3u8', tsFile: '[app]/[stream]-[seq].ts', tsFloor: false, entryPrefix: '', acodec: 'aac', vcodec: 'h264',

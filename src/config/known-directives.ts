@@ -122,6 +122,8 @@ export const HONOURED: KnownBlock = {
     ),
     // token_traverse, protocol, follow_client, origin_cluster, coworkers are read and warned about in build-cluster.ts.
     cluster: names('mode', 'origin', 'vhost', 'token_traverse', 'protocol', 'follow_client', 'origin_cluster', 'coworkers'),
+    // backend is read and warned about in build-forward.ts.
+    forward: names('enabled', 'destination', 'backend'),
     // fast_cache is read, and warned about in build-http.ts when it is set above 0 (it only affects .aac/.mp3).
     http_remux: names('enabled', 'mount', 'fast_cache', 'drop_if_not_match', 'has_audio', 'has_video', 'guess_has_av'),
   },

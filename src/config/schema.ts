@@ -107,6 +107,7 @@ export interface VhostConfig {
   readonly httpRemux: HttpRemuxConfig;
   readonly hls: HlsConfig;
   readonly cluster: ClusterConfig;
+  readonly forward: ForwardConfig;
   readonly position: SourcePosition | undefined;
 }
 
@@ -114,6 +115,12 @@ export interface VhostConfig {
 export interface OriginAddress {
   readonly host: string;
   readonly port: number;
+}
+
+/** vhost `forward { ... }` (srs-wave2-spec §4.6): every publish of the vhost is pushed to each destination. */
+export interface ForwardConfig {
+  readonly enabled: boolean;
+  readonly destinations: readonly OriginAddress[];
 }
 
 /** vhost `cluster { ... }` (srs-wave2-spec §4.1): `remote` makes this vhost an edge of `origins`. */

@@ -100,6 +100,11 @@ export class Stream {
     return { video: this.videoHeader, audio: this.audioHeader };
   }
 
+  /** The publisher's last onMetaData (a relay's first message upstream). */
+  get cachedMetadata(): MediaPacket | undefined {
+    return this.metadata;
+  }
+
   /** What the publisher sent sequence headers for (an HTTP-FLV header's flags). */
   get hasAudio(): boolean {
     return this.audioHeader !== undefined;

@@ -27,8 +27,12 @@ export type CloseReason =
   | 'duration';
 
 /** SRS `type` of a client in the API (srs_protocol_rtmp_stack.cpp: `flv-play` for HTTP-FLV and HTTP-TS viewers alike). */
-/** SRS's client types, and `rtmp-pull`: an edge's pull from its origin (SRS does not list it as a client). */
-export type ClientType = 'fmle-publish' | 'flash-publish' | 'rtmp-play' | 'flv-play' | 'hls-play' | 'rtmp-pull';
+/**
+ * SRS's client types, and our relays (SRS does not list its relays as
+ * clients): `rtmp-pull` an edge's pull from its origin, `rtmp-forward` a
+ * forward or an edge publish pushed upstream.
+ */
+export type ClientType = 'fmle-publish' | 'flash-publish' | 'rtmp-play' | 'flv-play' | 'hls-play' | 'rtmp-pull' | 'rtmp-forward';
 
 /** The wire a client speaks. */
 export type ClientProtocol = 'rtmp' | 'http-flv' | 'http-ts' | 'hls';

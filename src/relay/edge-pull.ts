@@ -9,19 +9,17 @@ import type { ClientRegistry, RegisteredClient } from '../session/client-registr
 import { streamOptions, type PublishObservers } from '../session/client.js';
 import type { SessionFacts } from '../session/session-event.js';
 import { generateStreamUrl } from '../session/stream-url.js';
+import { RetryClock, type BackoffLimits } from './retry-clock.js';
 import { upstreamTarget, type PullRequest } from './upstream-url.js';
 
 /** Every bound of a pull (srs-wave2-spec §4.2 gives SRS's: 5 s connect, 5 s silence, 3 s between tries). */
-export interface EdgePullLimits {
+export interface EdgePullLimits extends BackoffLimits {
   /** TCP connect + handshake + `connect`, and separately `play`. */
   readonly connectTimeoutMs: number;
   /** No media for this long while the origin publishes: the upstream is dead, try again. */
   readonly silenceMs: number;
   /** Waiting for the origin's publisher (after UnpublishNotify, or before the first media): reconnect after this long. */
   readonly idleMs: number;
-  /** Backoff after every origin failed once: base x 2^round, at most max, +-25% jitter. */
-  readonly backoffBaseMs: number;
-  readonly backoffMaxMs: number;
 }
 
 export const DEFAULT_EDGE_PULL_LIMITS: EdgePullLimits = {
@@ -65,7 +63,7 @@ export class EdgePull implements RegisteredClient {
   private publishing: Stream | undefined;
   private attempts = 0;
   private originIndex = 0;
-  private wakeUp: (() => void) | undefined;
+  private readonly retry: RetryClock;
   private bytesBefore = 0;
 
   constructor(
@@ -75,6 +73,7 @@ export class EdgePull implements RegisteredClient {
     readonly id: string,
   ) {
     this.publisherRef = { clientId: id };
+    this.retry = new RetryClock(ctx.limits, ctx.random);
     this.facts = {
       clientId: id,
       connId: '',
@@ -112,7 +111,7 @@ export class EdgePull implements RegisteredClient {
     if (this.stopped) return;
     this.stopped = true;
     this.ctx.registry.remove(this);
-    this.wakeUp?.();
+    this.retry.wake();
     this.upstream?.close();
     this.unpublish();
     this.log.info({ detail }, 'edge pull stop');
@@ -137,7 +136,7 @@ export class EdgePull implements RegisteredClient {
       this.originIndex++;
       this.attempts = carriedMedia ? 0 : this.attempts + 1;
       // The next origin at once; a pause only after every origin failed in a row.
-      if (this.attempts > 0 && this.attempts % origins.length === 0) await this.sleep(this.backoffMs(this.attempts / origins.length - 1));
+      if (this.attempts > 0 && this.attempts % origins.length === 0) await this.retry.sleep(this.retry.delayMs(this.attempts / origins.length - 1));
     }
   }
 
@@ -222,26 +221,6 @@ export class EdgePull implements RegisteredClient {
     if (stream === undefined) return;
     this.publishing = undefined;
     this.ctx.hub.releasePublish(stream, this.publisherRef);
-  }
-
-  private backoffMs(round: number): number {
-    const { backoffBaseMs, backoffMaxMs } = this.ctx.limits;
-    const jitter = 0.75 + 0.5 * (this.ctx.random ?? Math.random)();
-    return Math.min(backoffMaxMs, backoffBaseMs * 2 ** Math.min(round, 20)) * jitter;
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.wakeUp = undefined;
-        resolve();
-      }, ms);
-      this.wakeUp = () => {
-        clearTimeout(timer);
-        this.wakeUp = undefined;
-        resolve();
-      };
-    });
   }
 }
 

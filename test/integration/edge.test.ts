@@ -115,4 +115,57 @@ describe('edge: pulls from its origin on the first viewer, shares it, stops afte
     await waitFor('media again', () => viewer.media() > before + 50, 20_000);
     expect(viewer.statuses.some((status) => status.code === 'NetStream.Play.PublishNotify')).toBe(true);
   }, 60_000);
+
+  it('pushes a publish made at the edge to the origin, whose on_publish gates it: a refused one ends the encoder', async () => {
+    const hooks = await originSide.startHooks((call, res) => res.end(String(call.json.param).includes('token=bad') ? '1' : '0'));
+    const origin = await originSide.startServer(`listen 0; vhost __defaultVhost__ { http_hooks { enabled on; on_publish ${hooks.url('/publish')}; } }`);
+    const edge = await edgeSide.startServer(edgeConfig(`127.0.0.1:${origin.port}`), { edge: FAST_EDGE });
+    edgeSide.children.push(runFfmpeg(publishArgs(edge.url('live/e?token=good'), 30)));
+    await waitFor('the edge publish at the origin', () => origin.app.hub.get('__defaultVhost__/live/e')?.isActive, 15_000);
+    expect(hooks.calls.find((call) => call.json.stream === 'e')?.json).toMatchObject({ action: 'on_publish', param: '?token=good', tcUrl: `rtmp://127.0.0.1:${origin.port}/live` });
+    const atOrigin = await player(origin.url('live/e'));
+    originSide.clients.push(atOrigin.client);
+    await waitFor('media at the origin', () => atOrigin.media() > 50, 15_000);
+    expect(edge.app.clients.list().filter((client) => client.type === 'rtmp-forward')).toHaveLength(1);
+
+    const refused = runFfmpeg(publishArgs(edge.url('live/b?token=bad'), 30));
+    edgeSide.children.push(refused);
+    expect(await refused.exited).not.toBe(0);
+    expect(edge.logs.some((line) => line.msg === 'session end' && String(line.detail).startsWith('edge publish to origin failed'))).toBe(true);
+    expect(origin.app.hub.get('__defaultVhost__/live/b')?.isActive).not.toBe(true);
+  }, 60_000);
+});
+
+describe('forward: every publish pushed to each destination, one down harming nothing', () => {
+  const used = new TestResources();
+  const destinationSide = new TestResources();
+  afterEach(async () => {
+    await used.release();
+    await destinationSide.release();
+  });
+
+  it('reaches the live destination, retries the dead one with backoff, and stops with the publish', async () => {
+    const destination = await destinationSide.startServer('listen 0; vhost __defaultVhost__ { }');
+    const dead = await deadPort();
+    const source = await used.startServer(`listen 0; vhost __defaultVhost__ { forward { enabled on; destination 127.0.0.1:${dead} 127.0.0.1:${destination.port}; } }`, {
+      edge: { forwardLimits: { backoffBaseMs: 200, backoffMaxMs: 400 } },
+    });
+    const publisher = runFfmpeg(publishArgs(`${source.url('live/f')}?token=t`, 6));
+    used.children.push(publisher);
+    await waitFor('the forward at the destination', () => destination.app.hub.get('__defaultVhost__/live/f')?.isActive, 15_000);
+    const viewer = await player(destination.url('live/f'));
+    destinationSide.clients.push(viewer.client);
+    await waitFor('media at the destination', () => viewer.media() > 50, 10_000);
+    expect(destination.app.clients.list().find((client) => client.type === 'fmle-publish')?.facts.param).toBe('?token=t');
+    expect(source.app.clients.list().filter((client) => client.type === 'rtmp-forward')).toHaveLength(2);
+    // The dead one is retried, with backoff: a handful of tries in a second, not a storm.
+    const tries = () => source.logs.filter((line) => line.msg === 'forward: upstream unreachable').length;
+    const before = tries();
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(tries() - before).toBeGreaterThan(0);
+    expect(tries() - before).toBeLessThan(10);
+    expect(await publisher.exited).toBe(0);
+    await waitFor('the forwards to stop', () => source.app.clients.list().every((client) => client.type !== 'rtmp-forward'), 5_000);
+    await waitFor('the destination stream to end', () => destination.app.hub.get('__defaultVhost__/live/f')?.isActive !== true, 5_000);
+  }, 60_000);
 });

@@ -29,6 +29,8 @@ const DEFAULT_VHOST: VhostConfig = {
     m3u8File: '[app]/[stream].m3u8', tsFile: '[app]/[stream]-[seq].ts', tsFloor: false, entryPrefix: '', acodec: 'aac', vcodec: 'h264',
     cleanup: true, disposeSec: 120, waitKeyframe: true, nbNotify: 64, ctx: true, tsCtx: true,
   },
+  cluster: { mode: 'local', origins: [], vhost: '[vhost]' },
+  forward: { enabled: false, destinations: [] },
   position: { file: 'test.conf', line: 2 },
 };
 
@@ -355,5 +357,34 @@ vhost v {
 
   it('names a BOM in the first directive', () => {
     expect(errorOf('\ufefflisten 1935;')).toEqual([1, 'illegal directive "\\ufefflisten" (the file starts with a UTF-8 byte order mark; save it without BOM)', ConfigErrorCode.Invalid]);
+  });
+});
+
+describe('buildConfig: cluster and forward', () => {
+  it('reads an edge: origins in order with their ports, the upstream vhost; warns what an edge does not do yet', () => {
+    const { config, warnings } = buildText(`listen 1935;
+vhost v {
+    cluster { mode remote; origin 10.0.0.1 10.0.0.2:19350 [::1]:1936; vhost up.example; token_traverse on; debug_srs_upnode off; protocol flv; }
+    forward { enabled on; destination 127.0.0.1:19350 backup.example; backend http://127.0.0.1:8085/api/v1/forward; }
+}`);
+    const vhost = config.vhosts.get('v');
+    expect(vhost?.cluster).toEqual({
+      mode: 'remote',
+      origins: [{ host: '10.0.0.1', port: 1935 }, { host: '10.0.0.2', port: 19350 }, { host: '::1', port: 1936 }],
+      vhost: 'up.example',
+    });
+    expect(vhost?.forward).toEqual({ enabled: true, destinations: [{ host: '127.0.0.1', port: 19350 }, { host: 'backup.example', port: 1935 }] });
+    expect(warnings.map((w) => `${w.line} ${w.directive}: ${w.message}`)).toEqual([
+      '3 vhost.cluster.debug_srs_upnode: not supported, ignored',
+      "3 vhost.cluster.token_traverse: not supported, ignored (each viewer's own on_play at the edge checks its token)",
+      '3 vhost.cluster.protocol: not supported, ignored (the edge pulls over RTMP)',
+      '4 vhost.forward.backend: not supported, ignored (destination is used)',
+    ]);
+  });
+
+  it('refuses an edge without origins and a malformed origin, naming the line', () => {
+    expect(errorOf('listen 1935;\nvhost v {\n  cluster { mode remote; }\n}')).toEqual([3, 'vhost.cluster.origin is required for mode remote of v', 'ERR_CONFIG_INVALID']);
+    expect(errorOf('listen 1935;\nvhost v {\n  cluster { mode remote;\n origin 1.2.3.4:99999; }\n}')[0]).toBe(4);
+    expect(errorOf('listen 1935;\nvhost v {\n  cluster { mode edge; origin a; }\n}')[0]).toBe(3);
   });
 });
