@@ -151,7 +151,7 @@ export class EdgePull implements RegisteredClient {
     try {
       client = await RtmpClient.connect(target.url, { tcUrl: target.tcUrl, timeoutMs: limits.connectTimeoutMs });
     } catch (error) {
-      this.log.warn({ origin: where, err: messageOf(error) }, 'edge pull: origin unreachable');
+      this.log.warn({ origin: where, err: messageOf(error) }, 'edge pull: connect to origin failed');
       return false;
     }
     if (this.stopped) {

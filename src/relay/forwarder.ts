@@ -189,8 +189,8 @@ export class Forwarder implements StreamObserver, RegisteredClient {
     try {
       client = await RtmpClient.connect(target.url, { tcUrl: target.tcUrl, timeoutMs: this.ctx.limits.connectTimeoutMs });
     } catch (error) {
-      this.log.warn({ upstream: where, err: messageOf(error) }, 'forward: upstream unreachable');
-      return { kind: 'unreachable', detail: `${where} unreachable: ${messageOf(error)}`, upMs: 0 };
+      this.log.warn({ upstream: where, err: messageOf(error) }, 'forward: connect to upstream failed');
+      return { kind: 'unreachable', detail: `connect to ${where} failed: ${messageOf(error)}`, upMs: 0 };
     }
     if (this.stopped) {
       client.close();

@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { RtmpClient, type StatusInfo } from '../../src/client/rtmp-client.js';
-import { httpViewer, publishArgs, runFfmpeg, TestResources, waitFor, type TestServer } from './harness.js';
+import { httpViewer, publishArgs, runFfmpeg, startTestServer, TestResources, waitFor, type TestServer } from './harness.js';
 
 /**
  * Origin and edge as two real servers on loopback ports of this machine (no
@@ -104,7 +103,7 @@ describe('edge: pulls from its origin on the first viewer, shares it, stops afte
     const viewer = await player(edge.url('live/s'));
     edgeSide.clients.push(viewer.client);
     await waitFor('media through the second origin', () => viewer.media() > 50, 15_000);
-    expect(edge.logs.some((line) => line.msg === 'edge pull: origin unreachable')).toBe(true);
+    expect(edge.logs.some((line) => line.msg === 'edge pull: connect to origin failed')).toBe(true);
 
     // The origin's publisher leaves: the edge viewer is told, as on any unpublish, and stays.
     for (const child of originSide.children.splice(0)) child.child.kill('SIGKILL');
@@ -136,6 +135,62 @@ describe('edge: pulls from its origin on the first viewer, shares it, stops afte
   }, 60_000);
 });
 
+describe('edge bad input: origins that say nothing, answer garbage or refuse', () => {
+  const originSide = new TestResources();
+  const edgeSide = new TestResources();
+  const sockets: Server[] = [];
+  const accepted: Socket[] = [];
+  afterEach(async () => {
+    await edgeSide.release();
+    await originSide.release();
+    for (const socket of accepted.splice(0)) socket.destroy();
+    for (const server of sockets.splice(0)) await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  async function rawOrigin(onConnection: (socket: Socket) => void): Promise<number> {
+    const server = createServer((socket) => {
+      accepted.push(socket);
+      socket.on('error', () => undefined);
+      onConnection(socket);
+    });
+    sockets.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return (server.address() as AddressInfo).port;
+  }
+
+  it('spends a bounded time on each bad origin, logs why, and plays through the good one', async () => {
+    const held: Socket[] = [];
+    const silent = await rawOrigin((socket) => held.push(socket));
+    const garbage = await rawOrigin((socket) => socket.end(Buffer.alloc(3073, 0x41)));
+    const refusing = await originSide.startHooks((_call, res) => res.end('1'));
+    const refusingOrigin = await originSide.startServer(`listen 0; vhost __defaultVhost__ { http_hooks { enabled on; on_play ${refusing.url('/play')}; } }`);
+    const good = await edgeSide.startServer('listen 0; vhost __defaultVhost__ { }');
+    edgeSide.children.push(runFfmpeg(publishArgs(good.url('live/s'), 30)));
+    await waitFor('the good origin stream', () => good.app.hub.get('__defaultVhost__/live/s')?.isActive, 15_000);
+    const edge = await startTestServer(edgeConfig(`127.0.0.1:${silent} 127.0.0.1:${garbage} 127.0.0.1:${refusingOrigin.port} 127.0.0.1:${good.port}`), {
+      edge: { ...FAST_EDGE, limits: { ...FAST_EDGE.limits, connectTimeoutMs: 500 } },
+    });
+    try {
+      const started = Date.now();
+      const viewer = await player(edge.url('live/s'));
+      edgeSide.clients.push(viewer.client);
+      await waitFor('media through the good origin', () => viewer.media() > 20, 15_000);
+      // Three bad origins, each bounded by the 500 ms connect timeout at most.
+      expect(Date.now() - started).toBeLessThan(5_000);
+      const reasons = edge.logs.filter((line) => line.msg.startsWith('edge pull: ')).map((line) => `${line.msg} ${String(line.origin)}`);
+      expect(reasons).toEqual([
+        `edge pull: connect to origin failed 127.0.0.1:${silent}`,
+        `edge pull: connect to origin failed 127.0.0.1:${garbage}`,
+        `edge pull: origin refused the play 127.0.0.1:${refusingOrigin.port}`,
+      ]);
+      expect(refusing.calls).toHaveLength(1);
+    } finally {
+      for (const socket of held) socket.destroy();
+      await edge.stop();
+    }
+  }, 60_000);
+});
+
 describe('forward: every publish pushed to each destination, one down harming nothing', () => {
   const used = new TestResources();
   const destinationSide = new TestResources();
@@ -159,7 +214,7 @@ describe('forward: every publish pushed to each destination, one down harming no
     expect(destination.app.clients.list().find((client) => client.type === 'fmle-publish')?.facts.param).toBe('?token=t');
     expect(source.app.clients.list().filter((client) => client.type === 'rtmp-forward')).toHaveLength(2);
     // The dead one is retried, with backoff: a handful of tries in a second, not a storm.
-    const tries = () => source.logs.filter((line) => line.msg === 'forward: upstream unreachable').length;
+    const tries = () => source.logs.filter((line) => line.msg === 'forward: connect to upstream failed').length;
     const before = tries();
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(tries() - before).toBeGreaterThan(0);
