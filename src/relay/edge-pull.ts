@@ -46,8 +46,10 @@ export interface EdgePullContext {
  * order and the next one is tried at once when one fails (SRS round-robins
  * on every reconnect); after all failed in a row, the pull waits with
  * exponential backoff and jitter, so a dead origin sees no reconnect storm.
- * While the origin has no publisher, local viewers are told as on any
- * unpublish and resume when it comes back. The pull is a client in the
+ * A lost upstream keeps the local stream published while the next origin
+ * is tried (viewers see a stall, not an end); when the origin's publisher
+ * leaves, or every origin failed in a row, local viewers are told as on any
+ * unpublish and resume when media comes back. The pull is a client in the
  * registry (`rtmp-pull`): the API lists it as the stream's publisher, and a
  * kick restarts its upstream.
  */
@@ -135,8 +137,12 @@ export class EdgePull implements RegisteredClient {
       if (this.stopped) return;
       this.originIndex++;
       this.attempts = carriedMedia ? 0 : this.attempts + 1;
-      // The next origin at once; a pause only after every origin failed in a row.
-      if (this.attempts > 0 && this.attempts % origins.length === 0) await this.retry.sleep(this.retry.delayMs(this.attempts / origins.length - 1));
+      // The next origin at once; a pause only after every origin failed in a row, and only then are
+      // local viewers told the stream stopped (until then a failover is a stall, as SRS's edge).
+      if (this.attempts > 0 && this.attempts % origins.length === 0) {
+        this.unpublish();
+        await this.retry.sleep(this.retry.delayMs(this.attempts / origins.length - 1));
+      }
     }
   }
 
@@ -190,7 +196,6 @@ export class EdgePull implements RegisteredClient {
     clearInterval(watchdog);
     this.bytesBefore += client.bytesReceived;
     this.upstream = undefined;
-    this.unpublish();
     if (!this.stopped && carriedMedia) this.log.warn({ origin: where, err: closedBy?.message }, 'edge pull: upstream ended');
     return carriedMedia;
   }
