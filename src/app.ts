@@ -84,6 +84,8 @@ export class App {
       stdout: options.stdout,
     });
     this.hls = new HlsService({ logger: options.logger, segment: (event) => this.hooks.segment(event) });
+    // Names this process in edge relay chains (loop detection), whatever server_id it shares.
+    const instanceId = randomStatId();
     const forward = new ForwardService({ registry: this.clients, logger: options.logger, limits: options.edge?.forwardLimits });
     const publishObservers: PublishObservers = {
       attach: (stream, publisher, vhost, disconnect) => {
@@ -91,7 +93,7 @@ export class App {
         forward.attach(stream, publisher, vhost, disconnect);
       },
     };
-    this.edge = new EdgeService({ hub: this.hub, registry: this.clients, logger: options.logger, publishObservers, stopGraceMs: options.edge?.stopGraceMs, limits: options.edge?.limits });
+    this.edge = new EdgeService({ hub: this.hub, registry: this.clients, logger: options.logger, publishObservers, instanceId, stopGraceMs: options.edge?.stopGraceMs, limits: options.edge?.limits });
     const lifecycle: LifecycleContext = {
       getConfig: () => this.config,
       hub: this.hub,
@@ -100,6 +102,7 @@ export class App {
       logger: options.logger,
       publishObservers,
       playObservers: this.edge,
+      instanceId,
     };
     const connIds = new ConnIdSequence();
     this.rtmp = new RtmpServer({

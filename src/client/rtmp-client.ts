@@ -31,6 +31,8 @@ export interface RtmpClientOptions {
   /** connect's tcUrl; default `rtmp://host:port/app` like ffmpeg. */
   tcUrl?: string;
   pageUrl?: string;
+  /** connect's optional argument object after the command object (an edge sends its relay chain in it). */
+  connectArgs?: Record<string, string>;
   /** Digest handshake as ffmpeg sends it (default true); false = simple handshake. */
   complexHandshake?: boolean;
   /** Our outgoing chunk size, announced with Set Chunk Size (default 4096). */
@@ -218,7 +220,8 @@ export class RtmpClient {
       pageUrl: this.options.pageUrl ?? '',
       objectEncoding: 0,
     });
-    const connect = this.encodeInvoke(ChunkStreamId.OverConnection, 0, 'connect', 1, commandObject);
+    const extra = this.options.connectArgs === undefined ? [] : [Object.assign(newAmfObject(), this.options.connectArgs)];
+    const connect = this.encodeInvoke(ChunkStreamId.OverConnection, 0, 'connect', 1, commandObject, ...extra);
     this.write(Buffer.concat([c2, control, connect]));
     if (rest.length > 0) this.reader.feed(rest, this.sink);
   }

@@ -36,6 +36,8 @@ export interface EdgePullContext {
   readonly logger: Logger;
   readonly publishObservers?: PublishObservers | undefined;
   readonly limits: EdgePullLimits;
+  /** Named in the upstream connect with the chain before it, so an origin that is one of ours upstream refuses the loop. */
+  readonly instanceId: string;
   readonly random?: () => number;
 }
 
@@ -155,7 +157,8 @@ export class EdgePull implements RegisteredClient {
     let lastMediaMs = Date.now();
     let client: RtmpClient;
     try {
-      client = await RtmpClient.connect(target.url, { tcUrl: target.tcUrl, timeoutMs: limits.connectTimeoutMs });
+      const via = [...(this.request.relayVia ?? []), this.ctx.instanceId].join(' ');
+      client = await RtmpClient.connect(target.url, { tcUrl: target.tcUrl, timeoutMs: limits.connectTimeoutMs, connectArgs: { srs_ts_via: via } });
     } catch (error) {
       this.log.warn({ origin: where, err: messageOf(error) }, 'edge pull: connect to origin failed');
       return false;

@@ -3,7 +3,7 @@ import type { VhostConfig } from '../config/schema.js';
 import type { Hub } from '../core/hub.js';
 import type { Stream } from '../core/stream.js';
 import type { ClientRegistry } from '../session/client-registry.js';
-import type { PlayObservers, PublishObservers } from '../session/client.js';
+import type { PlayObservers, PlayViewer, PublishObservers } from '../session/client.js';
 import { DEFAULT_EDGE_PULL_LIMITS, EdgePull, type EdgePullLimits } from './edge-pull.js';
 
 export interface EdgeServiceOptions {
@@ -11,6 +11,7 @@ export interface EdgeServiceOptions {
   readonly registry: ClientRegistry;
   readonly logger: Logger;
   readonly publishObservers?: PublishObservers | undefined;
+  readonly instanceId: string;
   /** How long a pull outlives its last viewer, so a player that reconnects at once finds it running. */
   readonly stopGraceMs?: number;
   readonly limits?: Partial<EdgePullLimits>;
@@ -35,7 +36,7 @@ export class EdgeService implements PlayObservers {
     this.graceMs = options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS;
   }
 
-  joined(stream: Stream, vhost: VhostConfig, viewer: { readonly param: string; readonly tcUrl: string }): void {
+  joined(stream: Stream, vhost: VhostConfig, viewer: PlayViewer): void {
     if (vhost.cluster.mode !== 'remote') return;
     const running = this.pulls.get(stream.key);
     if (running !== undefined) {
@@ -46,8 +47,9 @@ export class EdgeService implements PlayObservers {
     // A local publisher (an encoder at the edge) is served as on any vhost: nothing to pull.
     if (stream.isActive) return;
     const [app, name] = namesOf(stream.key, vhost.name);
-    const { hub, registry, logger, publishObservers } = this.options;
-    const pull = new EdgePull({ hub, registry, logger, publishObservers, limits: this.limits }, vhost, { vhost: vhost.name, app, stream: name, param: viewer.param, tcUrl: viewer.tcUrl }, registry.newId());
+    const { hub, registry, logger, publishObservers, instanceId } = this.options;
+    const request = { vhost: vhost.name, app, stream: name, param: viewer.param, tcUrl: viewer.tcUrl, relayVia: viewer.relayVia };
+    const pull = new EdgePull({ hub, registry, logger, publishObservers, instanceId, limits: this.limits }, vhost, request, registry.newId());
     this.pulls.set(stream.key, { pull, stopTimer: undefined });
     pull.start();
   }

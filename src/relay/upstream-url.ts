@@ -9,6 +9,8 @@ export interface PullRequest {
   readonly param: string;
   /** The first viewer's tcUrl; its host names the vhost upstream when the edge vhost is the default one. */
   readonly tcUrl: string;
+  /** Server ids the first viewer's relay chain already passed (empty for a plain viewer). */
+  readonly relayVia?: readonly string[];
 }
 
 /** What the edge's RTMP client connects with and plays. */

@@ -24,12 +24,24 @@ export interface LifecycleContext {
   readonly publishObservers?: PublishObservers;
   /** Told when a player joins or leaves a stream (the edge starts and stops its pull); absent when none. */
   readonly playObservers?: PlayObservers;
+  /**
+   * This running server's random id (not server_id, which servers sharing
+   * a directory share): a relay that names it in its chain is a loop.
+   */
+  readonly instanceId?: string;
+}
+
+/** What a joining player asked with: its query and tcUrl, and the servers its relay chain passed. */
+export interface PlayViewer {
+  readonly param: string;
+  readonly tcUrl: string;
+  readonly relayVia: readonly string[];
 }
 
 /** What watches players come and go (the edge's pulls). */
 export interface PlayObservers {
   /** A player joined `stream`; `viewer` is what it asked with (the first one's query goes upstream). */
-  joined(stream: Stream, vhost: VhostConfig, viewer: { readonly param: string; readonly tcUrl: string }): void;
+  joined(stream: Stream, vhost: VhostConfig, viewer: PlayViewer): void;
   /** A player left `stream` (its count is already down). */
   left(stream: Stream, vhost: VhostConfig): void;
 }
@@ -75,6 +87,8 @@ export interface StreamRequest {
    * (srs-wave2-spec §2.5). Absent: `stream`.
    */
   readonly hubStream?: string;
+  /** A relay's chain of server ids it came through (srs-ts connect argument `srs_ts_via`); absent for a plain client. */
+  readonly relayVia?: readonly string[];
 }
 
 export interface PublishIntent {
@@ -267,6 +281,10 @@ export class Client implements RegisteredClient {
     if (request.stream === '') return refused('empty_stream', 'empty stream name', 'rejected');
     this.facts.clientType = intent.clientType;
     if (intent.kind === 'publish') this.facts.publishType = intent.publishType;
+    const { instanceId } = this.ctx;
+    if (intent.kind === 'play' && instanceId !== undefined && request.relayVia?.includes(instanceId) === true) {
+      return refused('relay_loop', `relay loop: this server (${instanceId}) is already upstream of this pull`, 'rejected');
+    }
     const referDenied = checkRefer(vhost.refer, failed, this.facts.pageUrl);
     if (referDenied !== undefined) return refused('refer', referDenied, 'rejected');
     const denied = checkSecurity(vhost.security, failed, this.facts.ip);
@@ -303,7 +321,7 @@ export class Client implements RegisteredClient {
     this.lease = lease;
     if (player !== undefined) {
       const joined = hub.addPlayer(key, player, options);
-      this.ctx.playObservers?.joined(joined, vhost, { param: this.facts.param, tcUrl: this.facts.tcUrl });
+      this.ctx.playObservers?.joined(joined, vhost, { param: this.facts.param, tcUrl: this.facts.tcUrl, relayVia: request.relayVia ?? [] });
     }
     this.emit('play');
     this.log.info({ live: stream?.isActive ?? hub.isBusy(key) }, 'play start');

@@ -22,7 +22,9 @@ export type RefusalCode =
   /** This client already publishes or plays. */
   | 'active'
   /** The client went away while a gate was waiting: nothing to answer. */
-  | 'closed';
+  | 'closed'
+  /** A relay whose chain of upstream servers already holds this one (an edge loop). */
+  | 'relay_loop';
 
 export interface Refusal {
   readonly code: RefusalCode;

@@ -191,6 +191,34 @@ describe('edge bad input: origins that say nothing, answer garbage or refuse', (
   }, 60_000);
 });
 
+describe('edge loop: two edges that name each other as origin', () => {
+  const a = new TestResources();
+  const b = new TestResources();
+  afterEach(async () => {
+    await a.release();
+    await b.release();
+  });
+
+  const isLoopRefusal = (line: { msg: string; description?: unknown }): boolean => line.msg === 'refused' && String(line.description).startsWith('relay loop');
+
+  it('refuses the pull that would come back to the edge it started from, and retries it with backoff, not a storm', async () => {
+    const portOfB = await deadPort();
+    const edgeA = await a.startServer(edgeConfig(`127.0.0.1:${portOfB}`), { edge: FAST_EDGE });
+    const edgeB = await b.startServer(edgeConfig(`127.0.0.1:${edgeA.port}`).replace('listen 0;', `listen ${portOfB};`), { edge: FAST_EDGE });
+    const viewer = await player(edgeA.url('live/s'));
+    a.clients.push(viewer.client);
+    await waitFor('the loop to be refused at A', () => edgeA.logs.some(isLoopRefusal), 10_000);
+    const refusal = await waitFor('B told why', () => edgeB.logs.find((line) => line.msg === 'edge pull: origin refused the play'), 5_000);
+    expect(String(refusal.err)).toContain('relay loop');
+    const loops = () => edgeA.logs.filter(isLoopRefusal).length;
+    const before = loops();
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    // Backoff of 100..500 ms in this test (1 s..30 s by default): a few refusals, never hundreds.
+    expect(loops() - before).toBeLessThan(12);
+    expect(viewer.media()).toBe(0);
+  }, 30_000);
+});
+
 describe('forward: every publish pushed to each destination, one down harming nothing', () => {
   const used = new TestResources();
   const destinationSide = new TestResources();

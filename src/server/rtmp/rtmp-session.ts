@@ -50,6 +50,17 @@ type RtmpState =
   | { readonly phase: 'publishing'; readonly streamId: number; readonly lease: Lease; lastPacketMs: number; gotPacket: boolean }
   | { readonly phase: 'playing'; readonly streamId: number; readonly lease: Lease; readonly player: Player };
 
+/** Bounds of the relay chain a connect may name (ids of at most 64 bytes, 16 hops). */
+const MAX_RELAY_HOPS = 16;
+const MAX_SERVER_ID_BYTES = 64;
+
+/** `srs_ts_via` of connect's optional argument object: the server ids an edge pull passed, space separated. */
+function relayViaOf(args: Record<string, unknown>): readonly string[] | undefined {
+  const via = args['srs_ts_via'];
+  if (typeof via !== 'string') return undefined;
+  return via.split(' ').filter((id) => id !== '' && id.length <= MAX_SERVER_ID_BYTES).slice(0, MAX_RELAY_HOPS);
+}
+
 /** RTMP status codes a refusal maps to (srs-spec §6), by what was asked. */
 const REJECTED = 'NetConnection.Connect.Rejected';
 const FAILED_STATUS = { publish: 'NetStream.Publish.BadName', play: 'NetStream.Play.Failed' } as const;
@@ -63,6 +74,8 @@ const FAILED_STATUS = { publish: 'NetStream.Publish.BadName', play: 'NetStream.P
 export class RtmpSession {
   private state: RtmpState = { phase: 'handshake' };
   private readonly connection: RtmpServerConnection;
+  /** The relay chain this connection named at connect (an edge pull); undefined for a plain client. */
+  private relayVia: readonly string[] | undefined;
   private recvBytes = 0;
   private pending: RtmpEvent[] = [];
   /** A refusal half-closed the socket: let the status drain instead of destroying it. */
@@ -201,6 +214,7 @@ export class RtmpSession {
         this.client.accept();
         return undefined;
       case 'connect':
+        this.relayVia = relayViaOf(event.info.args);
         this.onConnect(event.info.tcUrl, event.info.pageUrl);
         return undefined;
       case 'publish':
@@ -291,9 +305,9 @@ export class RtmpSession {
   }
 
   /** vhost/app/stream/param from the connect tcUrl and the stream name (srs-spec §1.7, §4). */
-  private requestOf(streamName: string): { vhost: string; app: string; stream: string; param: string } {
+  private requestOf(streamName: string): { vhost: string; app: string; stream: string; param: string; relayVia?: readonly string[] } {
     const { vhost, app, stream, param } = resolveStreamRequest(this.client.facts.tcUrl, streamName);
-    return { vhost, app, stream, param };
+    return this.relayVia === undefined ? { vhost, app, stream, param } : { vhost, app, stream, param, relayVia: this.relayVia };
   }
 
   private createPlayer(stream: Stream, vhost: VhostConfig, streamId: number, durationMs: number): Player {
