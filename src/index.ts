@@ -12,7 +12,7 @@ import { loadConfig } from './config/load.js';
 export { App } from './app.js';
 export type { Config, VhostConfig, HttpHooksConfig, HooksConfig } from './config/schema.js';
 export type { SessionEvent, SessionEventType, GateSink, NotifySink, GateVerdict, CloseReason } from './hooks/events.js';
-export { RtmpClient } from './client/rtmp-client.js';
+export { RtmpClient } from './relay/rtmp-client.js';
 
 export interface StartServerOptions {
   /** One of: config text (nginx-like SRS syntax), a file path, or a built Config. */

@@ -206,7 +206,7 @@ describe('architecture checker (self-check on fake files)', () => {
       file('src/session/client.ts', "import { Hub } from '../core/hub.js';\nimport type { HookPort } from '../hooks/events.js';\nconst FAILED = Object.freeze({ a: 1 });\nconst KINDS: ReadonlySet<string> = new Set(['a']);\n"),
       file('src/server/http/live.ts', "import { Client } from '../../session/client.js';\nimport { createServer } from 'node:http';\n"),
       file('src/cli.ts', "import { startServer } from './app.js';\n"),
-      file('src/index.ts', "export { startServer } from './app.js';\nexport type { HookEvent } from './hooks/events.js';\nexport * from './client/rtmp-client.js';\n"),
+      file('src/index.ts', "export { startServer } from './app.js';\nexport type { HookEvent } from './hooks/events.js';\nexport * from './relay/rtmp-client.js';\n"),
       file('research/api-server/server.ts', "import { createServer } from 'node:http';\nimport { ProtocolError } from '../../src/errors.js';\nimport { x } from './token.js';\n"),
     ]);
     expect(violations).toEqual([]);

@@ -1,21 +1,11 @@
 import path from 'node:path';
+import { expandStreamVars, type StreamNames } from '../config/stream-vars.js';
 
 /**
  * File names and URIs of HLS output, as SRS builds them (srs-wave2-spec
  * §2.2): pure functions of the templates, the stream and the clock.
  */
 
-/** What `[vhost] [app] [stream]` stand for. */
-export interface StreamNames {
-  readonly vhost: string;
-  readonly app: string;
-  readonly stream: string;
-}
-
-/** `hls_m3u8_file` -> `live/s.m3u8` (relative to hls_path). */
-export function expandStreamVars(template: string, names: StreamNames): string {
-  return template.replaceAll('[vhost]', names.vhost).replaceAll('[app]', names.app).replaceAll('[stream]', names.stream);
-}
 
 const pad = (value: number, width = 2): string => String(value).padStart(width, '0');
 

@@ -6,7 +6,8 @@ import type { StreamObserver } from '../core/stream.js';
 import type { HlsSegmentEvent, StreamPublisherFacts } from '../hooks/events.js';
 import type { MediaPacket } from '../media/packet.js';
 import { TsMuxer } from '../media/ts-muxer.js';
-import { expandStreamVars, hookSegmentUrl, nextFloorPiece, segmentName, segmentUri, withDuration, type StreamNames } from './hls-names.js';
+import { expandStreamVars, type StreamNames } from '../config/stream-vars.js';
+import { hookSegmentUrl, nextFloorPiece, segmentName, segmentUri, withDuration } from './hls-names.js';
 import { renderPlaylist, windowStart, type ListedSegment } from './m3u8.js';
 
 /** A segment that cannot be written (disk full, read-only, missing directory). */

@@ -2,7 +2,7 @@ import type { Logger } from '../log.js';
 import type { VhostConfig } from '../config/schema.js';
 import { Hub } from '../core/hub.js';
 import type { Stream } from '../core/stream.js';
-import { RtmpClient } from '../client/rtmp-client.js';
+import { RtmpClient } from './rtmp-client.js';
 import type { CloseReason } from '../hooks/events.js';
 import { toMediaPacket } from '../media/flv-tag.js';
 import type { ClientRegistry, RegisteredClient } from '../session/client-registry.js';

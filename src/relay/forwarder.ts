@@ -1,7 +1,7 @@
 import type { Logger } from '../log.js';
 import type { OriginAddress } from '../config/schema.js';
 import type { Stream, StreamObserver } from '../core/stream.js';
-import { RtmpClient } from '../client/rtmp-client.js';
+import { RtmpClient } from './rtmp-client.js';
 import type { CloseReason, StreamPublisherFacts } from '../hooks/events.js';
 import type { MediaPacket } from '../media/packet.js';
 import type { ClientRegistry, RegisteredClient } from '../session/client-registry.js';

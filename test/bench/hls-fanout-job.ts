@@ -7,7 +7,7 @@
  * still be fetched. "All get every segment": each viewer fetched every
  * segment first listed during the window.
  */
-import { RtmpClient } from '../../src/client/rtmp-client.js';
+import { RtmpClient } from '../../src/relay/rtmp-client.js';
 import { delay, holdWindow, idleRssKb, runPool, withTimeout } from './fanout-window.js';
 import { HlsViewer } from './hls-viewer.js';
 import { keepError, type FanoutJob, type FanoutResult, type HlsDelivery, type HlsViewerJob } from './jobs.js';

@@ -6,7 +6,7 @@
  * video key frame.
  */
 import { performance } from 'node:perf_hooks';
-import { RtmpClient } from '../../src/client/rtmp-client.js';
+import { RtmpClient } from '../../src/relay/rtmp-client.js';
 import { ApiProber } from './api-prober.js';
 import type { FanoutPlayer, OpenPlayer } from './fanout-player.js';
 import { delay, holdWindow, idleRssKb, runPool, withTimeout } from './fanout-window.js';

@@ -1,6 +1,6 @@
 /** An RTMP player of the fan-out cells: counts media payload bytes, resolves `keyframe` at the first key frame. */
 import { performance } from 'node:perf_hooks';
-import { RtmpClient } from '../../src/client/rtmp-client.js';
+import { RtmpClient } from '../../src/relay/rtmp-client.js';
 import { withTimeout } from './fanout-window.js';
 import type { FanoutPlayer } from './fanout-player.js';
 

@@ -8,7 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import { createServer, connect, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
-import { RtmpClient } from '../../src/client/rtmp-client.js';
+import { RtmpClient } from '../../src/relay/rtmp-client.js';
 import { HELLO_BYTES } from '../../src/rtmp/handshake.js';
 import { PACKET_BYTES } from '../../src/rtmp/handshake-digest.js';
 import { startBenchServer } from './servers.js';

@@ -5,7 +5,7 @@
  * server's CPU over the whole cell.
  */
 import { performance } from 'node:perf_hooks';
-import { RtmpClient } from '../../src/client/rtmp-client.js';
+import { RtmpClient } from '../../src/relay/rtmp-client.js';
 import { HandshakeState } from '../../src/rtmp/handshake.js';
 import { withTimeout } from './fanout-window.js';
 import { keepError, type SessionsJob, type SessionsResult } from './jobs.js';

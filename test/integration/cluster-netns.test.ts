@@ -5,7 +5,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { RtmpClient } from '../../src/client/rtmp-client.js';
+import { RtmpClient } from '../../src/relay/rtmp-client.js';
 import { httpViewer, publishArgs, runFfmpeg, stopProcess, waitFor, type FfmpegRun, type HttpViewer } from './harness.js';
 
 /**

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
-import { RtmpClient } from '../../src/client/rtmp-client.js';
+import { RtmpClient } from '../../src/relay/rtmp-client.js';
 import { publishArgs, runFfmpeg, TestResources, waitFor } from './harness.js';
 
 /** Debian's chromium (`.ci/run` installs it); playwright-core drives it and never downloads a browser. */

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { RtmpClient, type StatusInfo } from '../../src/client/rtmp-client.js';
+import { RtmpClient, type StatusInfo } from '../../src/relay/rtmp-client.js';
 import { httpViewer, publishArgs, runFfmpeg, startTestServer, TestResources, waitFor, type TestServer } from './harness.js';
 
 /**

@@ -4,7 +4,7 @@ import { chmodSync, closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, r
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { RtmpClient } from '../../src/client/rtmp-client.js';
+import { RtmpClient } from '../../src/relay/rtmp-client.js';
 import { parseEnvRecords } from '../../src/hooks/env-format.js';
 import { publishArgs, runFfmpeg, startCallbackServer, stopProcess, waitFor, type CallbackServer, type FfmpegRun } from './harness.js';
 

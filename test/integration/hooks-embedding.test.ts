@@ -5,7 +5,7 @@
  * gate sees its event under the number the notification takes if allowed.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { RtmpClient } from '../../src/client/rtmp-client.js';
+import { RtmpClient } from '../../src/relay/rtmp-client.js';
 import type { GateSink, GateVerdict, NotifySink, SessionEvent } from '../../src/index.js';
 import { startTestServer, waitFor, type TestServer } from './harness.js';
 

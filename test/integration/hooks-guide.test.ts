@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Socket } from 'node:net';
-import { RtmpClient } from '../../src/client/rtmp-client.js';
+import { RtmpClient } from '../../src/relay/rtmp-client.js';
 import { publishArgs, runFfmpeg, startCallbackServer, startTestServer, stopProcess, waitFor, type FfmpegRun, type TestServer } from './harness.js';
 
 /**

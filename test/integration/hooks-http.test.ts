@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ServerResponse } from 'node:http';
-import { RtmpClient, RtmpClientError } from '../../src/client/rtmp-client.js';
+import { RtmpClient, RtmpClientError } from '../../src/relay/rtmp-client.js';
 import { Hub } from '../../src/core/hub.js';
 import {
   publishArgs,

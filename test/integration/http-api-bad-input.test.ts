@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Socket } from 'node:net';
 import { Agent, request } from 'undici';
-import { RtmpClient } from '../../src/client/rtmp-client.js';
+import { RtmpClient } from '../../src/relay/rtmp-client.js';
 import { publishArgs, rawExchange as raw, runFfmpeg, startTestServer, statusLine, stopProcess, waitFor, type FfmpegRun, type TestServer } from './harness.js';
 
 describe('HTTP API bad input: each request answered or closed, streaming untouched', () => {

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { RtmpClient } from '../../src/client/rtmp-client.js';
+import { RtmpClient } from '../../src/relay/rtmp-client.js';
 import { httpViewer, publishArgs, rawExchange, runFfmpeg, statusLine, TestResources, waitFor, type HttpViewer, type TestServer } from './harness.js';
 
 const SECRET = 'the-secret-beside-dir';

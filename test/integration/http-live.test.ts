@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { RtmpClient } from '../../src/client/rtmp-client.js';
+import { RtmpClient } from '../../src/relay/rtmp-client.js';
 import { readFlvTags, type FlvTag } from '../../src/client/flv-file.js';
 import {
   FFPROBE,

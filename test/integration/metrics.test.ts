@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRequire } from 'node:module';
-import { RtmpClient } from '../../src/client/rtmp-client.js';
+import { RtmpClient } from '../../src/relay/rtmp-client.js';
 import { httpViewer, publishArgs, rawExchange, runFfmpeg, statusLine, TestResources, waitFor, type CallbackServer, type TestServer } from './harness.js';
 
 /** A Prometheus text parser written by others (prom2json's output shape), so our exposition is read as Prometheus reads it, not as we think it. */

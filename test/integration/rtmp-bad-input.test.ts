@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type Socket } from 'node:net';
-import { RtmpClient } from '../../src/client/rtmp-client.js';
+import { RtmpClient } from '../../src/relay/rtmp-client.js';
 import { encodeAmf0 } from '../../src/rtmp/amf0.js';
 import { ChunkWriter } from '../../src/rtmp/chunk-writer.js';
 import { startTestServer, waitFor, type LogLine, type TestServer } from './harness.js';

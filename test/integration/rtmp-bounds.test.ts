@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect, type Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { RtmpClient } from '../../src/client/rtmp-client.js';
+import { RtmpClient } from '../../src/relay/rtmp-client.js';
 import { startTestServer, waitFor, type TestServer } from './harness.js';
 
 function rawSocket(port: number): Promise<Socket> {

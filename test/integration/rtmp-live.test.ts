@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RtmpClient } from '../../src/client/rtmp-client.js';
+import { RtmpClient } from '../../src/relay/rtmp-client.js';
 import { readFlvTags } from '../../src/client/flv-file.js';
 import { publishArgs, runFfmpeg, startTestServer, stopProcess, waitFor, type FfmpegRun, type TestServer } from './harness.js';
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { RtmpClient } from '../../src/client/rtmp-client.js';
+import { RtmpClient } from '../../src/relay/rtmp-client.js';
 import { publishArgs, runFfmpeg, startTestServer, stopProcess, waitFor, type FfmpegRun, type TestServer } from './harness.js';
 
 describe('RTMP play duration (the `duration` argument of play, as rtmpdump -B sends it)', () => {

@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:net';
-import { RtmpClient, RtmpClientError } from '../../../src/client/rtmp-client.js';
+import { RtmpClient, RtmpClientError } from '../../../src/relay/rtmp-client.js';
 import { LoopbackServer } from './loopback-server.js';
 
 interface Received {

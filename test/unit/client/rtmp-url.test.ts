@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRtmpUrl } from '../../../src/client/rtmp-url.js';
+import { parseRtmpUrl } from '../../../src/relay/rtmp-url.js';
 
 describe('parseRtmpUrl (ffmpeg-style app/stream split)', () => {
   it.each([

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderPlaylist, windowStart, type ListedSegment } from '../../../src/hls/m3u8.js';
-import { expandStreamVars, hookSegmentUrl, nextFloorPiece, segmentName, segmentUri, withDuration } from '../../../src/hls/hls-names.js';
+import { expandStreamVars } from '../../../src/config/stream-vars.js';
+import { hookSegmentUrl, nextFloorPiece, segmentName, segmentUri, withDuration } from '../../../src/hls/hls-names.js';
 
 const names = { vhost: 'v.example', app: 'live', stream: 's' };
 

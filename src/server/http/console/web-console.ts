@@ -4,7 +4,7 @@ import type { Hub } from '../../../core/hub.js';
 import type { Logger } from '../../../log.js';
 import type { ClientRegistry } from '../../../session/client-registry.js';
 import { checkBasicAuth } from '../api/basic-auth.js';
-import { expandStreamVars } from '../../../hls/hls-names.js';
+import { expandStreamVars } from '../../../config/stream-vars.js';
 import { requestedHost, streamPlayPath } from '../stream-mount.js';
 import { consoleAssets, type ConsoleAsset } from './console-assets.js';
 
