@@ -1,4 +1,5 @@
 #!/usr/bin/env -S node --max-semi-space-size=2 --no-memory-reducer
+import { errorMessage } from './util/error-message.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { App } from './app.js';
@@ -125,7 +126,7 @@ function testConfig(flags: CliFlags): number {
     process.stdout.write(`config file ${result.file ?? name} test is successful\n`);
     return EXIT.ok;
   } catch (error) {
-    process.stderr.write(`invalid config: ${messageOf(error)}\n`);
+    process.stderr.write(`invalid config: ${errorMessage(error)}\n`);
     process.stderr.write(`config file ${name} test is failed\n`);
     return error instanceof UsageError ? EXIT.usage : EXIT.config;
   }
@@ -158,10 +159,10 @@ async function run(flags: CliFlags): Promise<number> {
   try {
     await app.start();
   } catch (error) {
-    logger.fatal({ err: messageOf(error) }, 'cannot start');
+    logger.fatal({ err: errorMessage(error) }, 'cannot start');
     await app.stop(0);
     await new Promise<void>((flushed) => logger.flush(() => flushed()));
-    process.stderr.write(`srs: cannot start: ${messageOf(error)}\n`);
+    process.stderr.write(`srs: cannot start: ${errorMessage(error)}\n`);
     return EXIT.runtime;
   }
   return new Promise<number>((resolve) => {
@@ -181,9 +182,6 @@ async function run(flags: CliFlags): Promise<number> {
   });
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 /** Parses argv and runs; resolves with the process exit code. */
 async function main(argv: readonly string[]): Promise<number> {
@@ -200,7 +198,7 @@ async function main(argv: readonly string[]): Promise<number> {
   try {
     return await run(flags);
   } catch (error) {
-    process.stderr.write(`srs: ${messageOf(error)}\n`);
+    process.stderr.write(`srs: ${errorMessage(error)}\n`);
     if (error instanceof ConfigError) return EXIT.config;
     if (error instanceof UsageError) return EXIT.usage;
     if (!(error instanceof SrsError)) process.stderr.write(`${(error as Error).stack ?? ''}\n`);
@@ -211,7 +209,7 @@ async function main(argv: readonly string[]): Promise<number> {
 main(process.argv).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`srs: ${messageOf(error)}\n`);
+    process.stderr.write(`srs: ${errorMessage(error)}\n`);
     process.exit(EXIT.runtime);
   },
 );

@@ -1,13 +1,16 @@
 import type { Logger } from '../log.js';
 import type { VhostConfig } from '../config/schema.js';
 import { Hub } from '../core/hub.js';
+import { randomStatId } from '../core/ids.js';
 import type { Stream } from '../core/stream.js';
 import { RtmpClient } from './rtmp-client.js';
 import type { CloseReason } from '../hooks/events.js';
 import { toMediaPacket } from '../media/flv-tag.js';
 import type { ClientRegistry, RegisteredClient } from '../session/client-registry.js';
 import { streamOptions, type PublishObservers } from '../session/client.js';
-import type { SessionFacts } from '../session/session-event.js';
+import { publisherFactsOf, type SessionFacts } from '../session/session-event.js';
+import { errorMessage } from '../util/error-message.js';
+import { relayFacts } from './relay-facts.js';
 import { generateStreamUrl } from '../session/stream-url.js';
 import { RetryClock, type BackoffLimits } from './retry-clock.js';
 import { upstreamTarget, type PullRequest } from './upstream-url.js';
@@ -78,25 +81,14 @@ export class EdgePull implements RegisteredClient {
   ) {
     this.publisherRef = { clientId: id };
     this.retry = new RetryClock(ctx.limits, ctx.random);
-    this.facts = {
-      clientId: id,
-      connId: '',
-      protocol: 'rtmp',
-      ip: '',
-      port: 0,
-      serverIp: '',
-      serverPort: 0,
+    this.facts = relayFacts(id, 'rtmp-pull', {
       vhost: vhost.name,
       app: request.app,
       stream: request.stream,
       param: request.param,
-      tcUrl: '',
-      pageUrl: '',
       streamUrl: generateStreamUrl(vhost.name, request.app, request.stream),
       streamId: '',
-      publishType: 'live',
-      clientType: 'rtmp-pull',
-    };
+    });
     this.log = ctx.logger.child({ cid: id, proto: 'rtmp-pull', vhost: vhost.name, app: request.app, stream: request.stream });
   }
 
@@ -154,13 +146,15 @@ export class EdgePull implements RegisteredClient {
     const target = upstreamTarget(origin, this.vhost.cluster.vhost, this.request);
     const where = `${origin.host}:${origin.port}`;
     let carriedMedia = false;
+    // Media since the watchdog's last look: a flag per message, the clock read once per tick.
+    let mediaSinceTick = false;
     let lastMediaMs = Date.now();
     let client: RtmpClient;
     try {
       const via = [...(this.request.relayVia ?? []), this.ctx.instanceId].join(' ');
       client = await RtmpClient.connect(target.url, { tcUrl: target.tcUrl, timeoutMs: limits.connectTimeoutMs, connectArgs: { srs_ts_via: via } });
     } catch (error) {
-      this.log.warn({ origin: where, err: messageOf(error) }, 'edge pull: connect to origin failed');
+      this.log.warn({ origin: where, err: errorMessage(error) }, 'edge pull: connect to origin failed');
       return false;
     }
     if (this.stopped) {
@@ -170,7 +164,7 @@ export class EdgePull implements RegisteredClient {
     this.upstream = client;
     this.facts.tcUrl = target.tcUrl;
     client.onMessage = (kind, timestamp, payload) => {
-      lastMediaMs = Date.now();
+      mediaSinceTick = true;
       carriedMedia = true;
       const stream = this.publishing ?? this.publish();
       stream?.publish(toMediaPacket(kind, timestamp, payload));
@@ -180,7 +174,10 @@ export class EdgePull implements RegisteredClient {
       if (status.code === 'NetStream.Play.UnpublishNotify') this.unpublish();
     };
     const watchdog = setInterval(() => {
-      const quietMs = Date.now() - lastMediaMs;
+      const nowMs = Date.now();
+      if (mediaSinceTick) lastMediaMs = nowMs;
+      mediaSinceTick = false;
+      const quietMs = nowMs - lastMediaMs;
       if (this.publishing !== undefined ? quietMs > limits.silenceMs : quietMs > limits.idleMs) {
         this.log.warn({ origin: where, quietMs }, 'edge pull: upstream silent, reconnecting');
         client.close();
@@ -192,7 +189,7 @@ export class EdgePull implements RegisteredClient {
       this.log.info({ origin: where, url: target.url, tcUrl: target.tcUrl }, 'edge pull start');
       lastMediaMs = Date.now();
     } catch (error) {
-      this.log.warn({ origin: where, err: messageOf(error) }, 'edge pull: origin refused the play');
+      this.log.warn({ origin: where, err: errorMessage(error) }, 'edge pull: origin refused the play');
       client.close();
     }
     const closedBy = await client.closed;
@@ -205,7 +202,7 @@ export class EdgePull implements RegisteredClient {
 
   /** Claims the local stream for the upstream's media; undefined when a local publisher holds it. */
   private publish(): Stream | undefined {
-    const statId = this.ctx.hub.get(this.key)?.statId ?? this.id;
+    const statId = this.ctx.hub.get(this.key)?.statId ?? randomStatId();
     const acquired = this.ctx.hub.acquirePublish(this.key, this.publisherRef, streamOptions(this.vhost, statId));
     if (!acquired.ok) {
       this.log.warn({ publisher: acquired.publisherClientId }, 'edge pull: the stream is published here, upstream closed');
@@ -214,13 +211,7 @@ export class EdgePull implements RegisteredClient {
     }
     this.publishing = acquired.stream;
     this.facts.streamId = acquired.stream.statId;
-    const f = this.facts;
-    this.ctx.publishObservers?.attach(
-      acquired.stream,
-      { clientId: f.clientId, ip: f.ip, vhost: f.vhost, app: f.app, stream: f.stream, param: f.param, tcUrl: f.tcUrl, streamUrl: f.streamUrl, streamId: f.streamId },
-      this.vhost,
-      () => this.upstream?.close(),
-    );
+    this.ctx.publishObservers?.attach(acquired.stream, publisherFactsOf(this.facts), this.vhost, () => this.upstream?.close());
     return acquired.stream;
   }
 
@@ -230,8 +221,4 @@ export class EdgePull implements RegisteredClient {
     this.publishing = undefined;
     this.ctx.hub.releasePublish(stream, this.publisherRef);
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -6,6 +6,8 @@ import type { CloseReason, StreamPublisherFacts } from '../hooks/events.js';
 import type { MediaPacket } from '../media/packet.js';
 import type { ClientRegistry, RegisteredClient } from '../session/client-registry.js';
 import type { SessionFacts } from '../session/session-event.js';
+import { errorMessage } from '../util/error-message.js';
+import { relayFacts } from './relay-facts.js';
 import { RetryClock, type BackoffLimits } from './retry-clock.js';
 import { upstreamTarget } from './upstream-url.js';
 
@@ -86,25 +88,7 @@ export class Forwarder implements StreamObserver, RegisteredClient {
     readonly id: string,
   ) {
     this.retry = new RetryClock(ctx.limits, ctx.random);
-    this.facts = {
-      clientId: id,
-      connId: '',
-      protocol: 'rtmp',
-      ip: '',
-      port: 0,
-      serverIp: '',
-      serverPort: 0,
-      vhost: publisher.vhost,
-      app: publisher.app,
-      stream: publisher.stream,
-      param: publisher.param,
-      tcUrl: '',
-      pageUrl: '',
-      streamUrl: publisher.streamUrl,
-      streamId: publisher.streamId,
-      publishType: 'live',
-      clientType: 'rtmp-forward',
-    };
+    this.facts = relayFacts(id, 'rtmp-forward', publisher);
     this.log = ctx.logger.child({ cid: id, proto: 'rtmp-forward', vhost: publisher.vhost, app: publisher.app, stream: publisher.stream, publisher: publisher.clientId });
   }
 
@@ -189,8 +173,8 @@ export class Forwarder implements StreamObserver, RegisteredClient {
     try {
       client = await RtmpClient.connect(target.url, { tcUrl: target.tcUrl, timeoutMs: this.ctx.limits.connectTimeoutMs });
     } catch (error) {
-      this.log.warn({ upstream: where, err: messageOf(error) }, 'forward: connect to upstream failed');
-      return { kind: 'unreachable', detail: `connect to ${where} failed: ${messageOf(error)}`, upMs: 0 };
+      this.log.warn({ upstream: where, err: errorMessage(error) }, 'forward: connect to upstream failed');
+      return { kind: 'unreachable', detail: `connect to ${where} failed: ${errorMessage(error)}`, upMs: 0 };
     }
     if (this.stopped) {
       client.close();
@@ -206,8 +190,8 @@ export class Forwarder implements StreamObserver, RegisteredClient {
       this.sendCached(client);
       this.live = true;
     } catch (error) {
-      refused = `${where} refused the publish: ${messageOf(error)}`;
-      this.log.warn({ upstream: where, err: messageOf(error) }, 'forward: upstream refused the publish');
+      refused = `${where} refused the publish: ${errorMessage(error)}`;
+      this.log.warn({ upstream: where, err: errorMessage(error) }, 'forward: upstream refused the publish');
       client.close();
     }
     const closedBy = await client.closed;
@@ -226,8 +210,4 @@ export class Forwarder implements StreamObserver, RegisteredClient {
     for (const packet of [this.stream.cachedMetadata, video, audio]) if (packet !== undefined) client.sendMedia(packet.kind, packet.timestamp, packet.payload);
     this.waitingKeyframe = true;
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

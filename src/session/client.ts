@@ -9,7 +9,7 @@ import type { MediaPacket } from '../media/packet.js';
 import type { ClientRegistry, RegisteredClient } from './client-registry.js';
 import { checkRefer } from './refer.js';
 import type { Refusal } from './refusal.js';
-import { SessionEventBuilder, type SessionFacts } from './session-event.js';
+import { publisherFactsOf, SessionEventBuilder, type SessionFacts } from './session-event.js';
 import { SessionLog } from './session-log.js';
 import { generateStreamUrl } from './stream-url.js';
 
@@ -305,13 +305,7 @@ export class Client implements RegisteredClient {
       this.lease = lease;
       intent.started(lease);
       this.emit('publish');
-      const f = this.facts;
-      this.ctx.publishObservers?.attach(
-        acquired.stream,
-        { clientId: f.clientId, ip: f.ip, vhost: f.vhost, app: f.app, stream: f.stream, param: f.param, tcUrl: f.tcUrl, streamUrl: f.streamUrl, streamId: f.streamId },
-        vhost,
-        (detail) => this.close('error', detail),
-      );
+      this.ctx.publishObservers?.attach(acquired.stream, publisherFactsOf(this.facts), vhost, (detail) => this.close('error', detail));
       this.log.info({ type: intent.publishType, clientType: intent.clientType }, 'publish start');
       return { ok: true, lease };
     }

@@ -1,4 +1,4 @@
-import type { ClientProtocol, ClientType, CloseReason, SessionEvent, SessionEventType } from '../hooks/events.js';
+import type { ClientProtocol, ClientType, CloseReason, SessionEvent, SessionEventType, StreamPublisherFacts } from '../hooks/events.js';
 
 /** The facts a session knows about itself, as it learns them. */
 export interface SessionFacts {
@@ -19,6 +19,11 @@ export interface SessionFacts {
   streamId: string;
   publishType: string;
   clientType: ClientType | undefined;
+}
+
+/** What a publish's observers (HLS, forwarders) are told of its publisher. */
+export function publisherFactsOf(f: Readonly<SessionFacts>): StreamPublisherFacts {
+  return { clientId: f.clientId, ip: f.ip, vhost: f.vhost, app: f.app, stream: f.stream, param: f.param, tcUrl: f.tcUrl, streamUrl: f.streamUrl, streamId: f.streamId };
 }
 
 /**

@@ -1,13 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from './chromium.js';
 import { RtmpClient } from '../../src/relay/rtmp-client.js';
 import { publishArgs, runFfmpeg, TestResources, waitFor } from './harness.js';
 
-/** Debian's chromium (`.ci/run` installs it); playwright-core drives it and never downloads a browser. */
-const CHROMIUM = '/usr/bin/chromium';
-/** The flags this machine needs: no sandbox as root, and no background traffic to a network it cannot reach. */
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 describe('web console in a real headless Chromium', () => {
   const used = new TestResources();
@@ -19,7 +15,6 @@ describe('web console in a real headless Chromium', () => {
   });
 
   it('lists a live ffmpeg publisher, plays it over HTTP-FLV, shows names as text, and a click on Kick ends it with on_unpublish', async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: the console test needs Debian's chromium (apt-get install chromium)`);
     const hooks = await used.startHooks();
     const server = await used.startServer(
       `listen 0; http_api { enabled on; listen 0; } http_server { enabled on; listen 0; }
@@ -37,7 +32,7 @@ describe('web console in a real headless Chromium', () => {
     const cid = listed.streams.find((s) => s.name === 'livestream')?.publish.cid;
     expect(cid).toMatch(/^[0-9a-z]{8}$/);
 
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     const page = await browser.newPage();
     const pageErrors: string[] = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));

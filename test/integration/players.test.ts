@@ -3,12 +3,10 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from './chromium.js';
 import { publishArgs, runFfmpeg, TestResources, waitFor, type TestServer } from './harness.js';
 
-/** Debian's chromium (`.ci/run` installs it); playwright-core drives it and never downloads a browser. */
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'];
 /** Screenshots of each playing page, kept for a human to look at (git-ignored). */
 const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
 
@@ -49,7 +47,6 @@ describe('the player page plays HLS (hls.js) and HTTP-FLV (mpegts.js) in a real 
   let dir: string;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: the player test needs Debian's chromium (apt-get install chromium)`);
     dir = mkdtempSync(path.join(tmpdir(), 'srs-players-'));
     mkdirSync(ARTIFACTS, { recursive: true });
     server = await used.startServer(
@@ -60,7 +57,7 @@ describe('the player page plays HLS (hls.js) and HTTP-FLV (mpegts.js) in a real 
     // testsrc: colour bars and a moving counter, so a decoded frame is anything but blank.
     used.children.push(runFfmpeg(publishArgs(server.url('live/s'), 120)));
     await waitFor('three segments', () => existsSync(path.join(dir, 'live/s-2.ts')), 30_000);
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {
