@@ -165,9 +165,11 @@ export class EdgePull implements RegisteredClient {
     this.facts.tcUrl = target.tcUrl;
     client.onMessage = (kind, timestamp, payload) => {
       mediaSinceTick = true;
-      carriedMedia = true;
       const stream = this.publishing ?? this.publish();
-      stream?.publish(toMediaPacket(kind, timestamp, payload));
+      // Refused locally (an encoder publishes here): not media carried, so the retry backs off.
+      if (stream === undefined) return;
+      carriedMedia = true;
+      stream.publish(toMediaPacket(kind, timestamp, payload));
     };
     client.onStatus = (status) => {
       // The origin's publisher left: local viewers are told now, and resume with its next media.
