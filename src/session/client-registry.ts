@@ -23,6 +23,15 @@ export interface RegisteredClient {
  */
 export class ClientRegistry {
   private readonly clients = new Map<string, RegisteredClient>();
+  /** Last ordinal handed out per protocol: lal numbers its session ids per kind from 1 (naza unique.go). */
+  private readonly ordinals = new Map<ClientProtocol, number>();
+
+  /** 1, 2, 3 ... per protocol, never reused while the server runs. */
+  nextOrdinal(protocol: ClientProtocol): number {
+    const next = (this.ordinals.get(protocol) ?? 0) + 1;
+    this.ordinals.set(protocol, next);
+    return next;
+  }
 
   /** A fresh SRS client id no live client has. */
   newId(): string {

@@ -201,7 +201,7 @@ export class RtmpSession {
         this.client.accept();
         return undefined;
       case 'connect':
-        this.onConnect(event.info.tcUrl, event.info.pageUrl);
+        this.onConnect(event.info.tcUrl, event.info.pageUrl, event.info.flashVer);
         return undefined;
       case 'publish':
         this.clearTimer();
@@ -232,9 +232,9 @@ export class RtmpSession {
     }
   }
 
-  private onConnect(tcUrl: string, pageUrl: string): void {
+  private onConnect(tcUrl: string, pageUrl: string, flashVer: string): void {
     const request = parseTcUrl(tcUrl);
-    this.client.setConnectInfo({ tcUrl, pageUrl, vhost: request.vhost, app: request.app, param: request.param });
+    this.client.setConnectInfo({ tcUrl, pageUrl, flashVer, vhost: request.vhost, app: request.app, param: request.param });
     const config = this.ctx.getConfig();
     const vhost = findVhost(config, request.vhost);
     // srs-spec §1.6: the connect _result leaves before on_connect, which fires after identify.
