@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Logger } from '../log.js';
 import type { HlsConfig } from '../config/schema.js';
 import type { StreamObserver } from '../core/stream.js';
-import type { HlsSegmentEvent, StreamPublisherFacts } from '../hooks/events.js';
+import type { HlsSegmentEvent, HlsSegmentOpenEvent, StreamPublisherFacts } from '../hooks/events.js';
 import type { MediaPacket } from '../media/packet.js';
 import { TsMuxer } from '../media/ts-muxer.js';
 import { expandStreamVars, hookSegmentUrl, nextFloorPiece, segmentName, segmentUri, withDuration, type StreamNames } from './hls-names.js';
@@ -31,6 +31,8 @@ export interface HlsSegmenterContext {
   readonly logger: Logger;
   /** Segment events (on_hls, on_hls_notify, our sinks): must return at once. */
   segment(event: HlsSegmentEvent): void;
+  /** A segment file was opened (lal on_hls_make_ts `open`); absent: nobody listens. Must return at once. */
+  segmentOpen?(event: HlsSegmentOpenEvent): void;
   /** Wall clock, ms (tests move it). */
   now(): number;
 }
@@ -236,6 +238,8 @@ export class HlsSegmenter implements StreamObserver {
     this.current = segment;
     // Every segment opens with PAT/PMT so it plays on its own (audio-only and mid-GOP cuts included).
     this.muxer.requestTables();
+    // lal tells of each ts file when it is opened, duration 0 (lal:pkg/hls/muxer.go:272-311).
+    this.ctx.segmentOpen?.({ type: 'hls_segment_open', timeMs: nowMs, publisher: segment.publisher, file: `${config.path}/${name}`, m3u8: this.m3u8File(), m3u8Url: this.m3u8Name, seq: segment.seq });
     return segment;
   }
 

@@ -11,6 +11,8 @@ export interface RegisteredClient {
   readonly type: ClientType | undefined;
   readonly facts: Readonly<SessionFacts>;
   readonly startedAtMs: number;
+  /** The publish or play in force; undefined between them (an RTMP client after unpublish) and before. */
+  readonly current: { readonly kind: 'publish' | 'play' } | undefined;
   bytes(): { sendBytes: number; recvBytes: number };
   /** Ends the client through its ordinary teardown: every end event fires once with `reason`. */
   close(reason: CloseReason, detail: string): void;
