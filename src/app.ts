@@ -19,6 +19,11 @@ import { PrometheusExporter } from './stats/prometheus-exporter.js';
 import { HlsService } from './hls/hls-service.js';
 import { EdgeService, type EdgeServiceOptions } from './relay/edge-service.js';
 import { ForwardService, type ForwardServiceOptions } from './relay/forward-service.js';
+import { LalApi } from './server/http/api/lal-api.js';
+import { StreamGroups } from './session/stream-groups.js';
+import { UpdateTicker } from './stats/update-ticker.js';
+import { SrsSignature } from './rtmp/constants.js';
+import { LAL_VERSIONS } from './hooks/lal/lal-body.js';
 
 /** Everything the composition root needs; the CLI and `startServer` build it. */
 export interface AppOptions {
@@ -61,6 +66,11 @@ export class App {
   readonly hls: HlsService;
   /** The pulls of edge vhosts (`cluster { mode remote; }`). */
   readonly edge: EdgeService;
+  /** Streams with their clients, computed from the registry and the hub (lal's groups). */
+  readonly groups: StreamGroups;
+  /** lal's on_update ticker. */
+  private readonly updates: UpdateTicker;
+  private readonly startedAtMs = Date.now();
   private boundExporterAddresses: AddressInfo[] = [];
   private rtmpAddresses: AddressInfo[] = [];
   private boundHttpAddresses: AddressInfo[] = [];
@@ -72,6 +82,7 @@ export class App {
     validateHookTargets(this.config.hooks);
     const serverId = resolveServerId(this.config, options.logger);
     const serviceId = randomString(8);
+    const binInfo = `srs-ts ${SrsSignature.version}, lalserver HTTP Notify ${LAL_VERSIONS.notify} and HTTP API ${LAL_VERSIONS.api} compatible, node ${process.version}`;
     this.metrics = new PrometheusExporter({ getConfig: () => this.config, clients: this.clients, hub: this.hub, serverId, serviceId });
     this.hooks = createHookSystem({
       observer: this.metrics,
@@ -82,8 +93,10 @@ export class App {
       serviceId,
       handlers: options.handlers,
       stdout: options.stdout,
+      // The groups exist once the traffic stats do (below); asked only when an event comes.
+      lal: { groups: { stateAfter: (event) => this.groups.stateAfter(event) }, binInfo },
     });
-    this.hls = new HlsService({ logger: options.logger, segment: (event) => this.hooks.segment(event) });
+    this.hls = new HlsService({ logger: options.logger, segment: (event) => this.hooks.segment(event), segmentOpen: (event) => this.hooks.segmentOpen(event) });
     // Names this process in edge relay chains (loop detection), whatever server_id it shares.
     const instanceId = randomStatId();
     const forward = new ForwardService({ registry: this.clients, logger: options.logger, limits: options.edge?.forwardLimits });
@@ -113,6 +126,14 @@ export class App {
       ...options.rtmp,
     });
     this.traffic = new TrafficStats(this.clients, this.hub);
+    this.groups = new StreamGroups(this.clients, this.hub, this.traffic);
+    this.updates = new UpdateTicker({ hooks: this.hooks, snapshot: () => this.groups.snapshot() });
+    const lalApi = new LalApi({
+      snapshot: () => this.groups.snapshot(),
+      kick: (clientId, detail) => this.clients.kick(clientId, detail),
+      info: { serverId, startedAtMs: this.startedAtMs, binInfo },
+      logger: options.logger,
+    });
     const api = new SrsApi({
       getConfig: () => this.config,
       registry: this.clients,
@@ -120,9 +141,10 @@ export class App {
       stats: this.traffic,
       serverId,
       serviceId,
-      startedAtMs: Date.now(),
+      startedAtMs: this.startedAtMs,
       reload: () => this.reload(),
       logger: options.logger,
+      lal: lalApi,
     });
     const { httpApi, httpServer } = this.config;
     // SRS mounts the API into the HTTP server when both listen on the same address (srs-wave2-spec §1.2); port 0 (any free port) is never the same.
@@ -169,11 +191,14 @@ export class App {
   async start(): Promise<void> {
     const { logger } = this.options;
     if (this.config.daemon) logger.info('daemon on is accepted but ignored: srs-ts stays in the foreground');
+    // lal sends on_server_start before any listener is bound (server_manager__.go:150).
+    this.hooks.server({ type: 'server_start', timeMs: Date.now(), startedAtMs: this.startedAtMs });
     this.rtmpAddresses = await this.rtmp.listen(this.config.listen);
     if (this.config.httpServer.enabled) this.boundHttpAddresses = await this.http.listen(this.config.httpServer.listen);
     if (this.httpApi !== undefined) this.boundApiAddresses = await this.httpApi.listen([this.config.httpApi.listen]);
     if (this.exporterHttp !== undefined) this.boundExporterAddresses = await this.exporterHttp.listen([this.config.exporter.listen]);
     this.traffic.start();
+    this.updates.start();
     if (this.options.writePidFile === true) writePidFile(this.config.pid, logger);
     logger.info({ rtmp: this.rtmpAddresses.map(addressText), http: this.boundHttpAddresses.map(addressText), api: this.apiAddresses.map(addressText), exporter: this.boundExporterAddresses.map(addressText) }, 'server ready');
   }
@@ -215,6 +240,7 @@ export class App {
     this.stopping ??= (async () => {
       // net.Server#close waits for open connections: stop accepting, end the sessions, then wait.
       this.traffic.stop();
+      this.updates.stop();
       const listenersClosed = Promise.all([this.rtmp.closeListeners(), this.http.closeListeners(), this.httpApi?.closeListeners(), this.exporterHttp?.closeListeners()]);
       // Pulls first: closing their upstream through the registry would only make them reconnect.
       this.edge.close();

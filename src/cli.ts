@@ -6,7 +6,7 @@ import { App } from './app.js';
 import { createLogger, pinoLevel, type Logger } from './log.js';
 import { ConfigError, SrsError, UsageError } from './errors.js';
 import type { Config, HookTarget, ListenAddress } from './config/schema.js';
-import { loadConfig, type LoadResult } from './config/load.js';
+import { loadConfig, loadLalConfig, type LoadResult } from './config/load.js';
 import { parseHookFlag, validateHookTargets } from './hooks/hook-system.js';
 import { parseDurationMs } from './util/duration.js';
 
@@ -24,6 +24,7 @@ interface CliFlags {
   hookStdioFormat?: 'json' | 'env';
   hookTimeout?: string;
   hookConcurrency?: string;
+  lalConfig?: string;
 }
 
 const DEFAULT_CONFIG_FILE = 'conf/srs.conf';
@@ -51,6 +52,7 @@ function buildProgram(): Command {
     .addOption(new Option('--hook-stdio-format <format>', 'print events on stdout').choices(['json', 'env']))
     .option('--hook-timeout <duration>', 'timeout of scripts, webhooks and http_hooks, e.g. 45s (default 30s)')
     .option('--hook-concurrency <n>', 'hooks running at once (default 10)')
+    .option('--lal-config <file>', 'read server_id and http_notify from an existing lalserver JSON config (lalserver.conf.json); replaces the http_notify block')
     .exitOverride()
     // One prefix for every error line: commander's own say `error: ...`, ours `srs: ...`.
     .configureOutput({ writeErr: (text) => process.stderr.write(text.replace(/^error: /, 'srs: ')) });
@@ -97,7 +99,9 @@ function applyFlags(config: Config, flags: CliFlags): Config {
     logLevel = flags.logLevel as Config['logLevel'];
   }
   const listen = flags.listen === undefined ? config.listen : flags.listen.map(parseListenFlag);
-  return { ...config, listen, logLevel, hooks };
+  // A lal user's own file: its server_id and http_notify win over the config's (the flag is the explicit choice).
+  const lal = flags.lalConfig === undefined ? undefined : loadLalConfig(flags.lalConfig);
+  return { ...config, listen, logLevel, hooks, serverId: lal?.serverId ?? config.serverId, httpNotify: lal?.httpNotify ?? config.httpNotify };
 }
 
 function load(flags: CliFlags): LoadResult & { file: string | undefined } {

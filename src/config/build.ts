@@ -1,5 +1,6 @@
 import { ConfigError } from '../errors.js';
 import { buildHooks } from './build-hooks.js';
+import { buildHttpNotify } from './build-http-notify.js';
 import { buildHttpServer, parsePath, readEndpoints } from './build-http.js';
 import { buildVhost } from './build-vhost.js';
 import { checkDirectiveNames } from './check.js';
@@ -60,6 +61,7 @@ export function buildConfig(directives: readonly Directive[], options: BuildOpti
     exporter: buildExporter(firstChild(root, 'exporter')?.children ?? [], env),
     httpServer: buildHttpServer(firstChild(root, 'http_server')?.children ?? [], env),
     hooks: buildHooks(root),
+    httpNotify: buildHttpNotify(root, env),
     vhosts,
   };
   return { config: deepFreeze(config), warnings };

@@ -22,6 +22,8 @@ export const DEFAULTS = {
   httpServer: { enabled: false, port: 8080, dir: './objs/nginx/html', crossdomain: true },
   // SRS_HTTP_CLIENT_TIMEOUT is 30 s (srs-spec §1.3); concurrency and queue are ours.
   hooks: { timeoutMs: 30_000, concurrency: 10, queueSize: 1000 },
+  // lalserver http_notify: update_interval_sec 5 as shipped (conf/lalserver.conf.json:86-100), a 3 s client timeout (http_notify.go:23).
+  httpNotify: { enabled: false, updateIntervalSec: 5, timeoutMs: 3000 },
   vhost: { enabled: true, minLatency: false, inAckSize: 0, outAckSize: 2_500_000 },
   // SRS_PERF_MW_SLEEP 350 ms.
   play: { gopCache: true, gopCacheMaxFrames: 2500, queueLengthSec: 30, mwLatencyMs: 350 },
@@ -66,6 +68,8 @@ export const BOUNDS = {
   hlsDisposeSec: [0, 86_400 * 7],
   // SRS reads at most 4096 bytes of an on_hls_notify answer whatever hls_nb_notify says.
   hlsNbNotify: [0, 4096],
+  /** http_notify.update_interval, seconds (ours: lal accepts any int). */
+  httpNotifyIntervalSec: [0, 86_400],
   /** Longest hook timeout accepted, in ms. */
   hooksTimeoutMaxMs: 600_000,
 } as const;

@@ -85,6 +85,20 @@ export const ENV_OVERRIDES = {
   hlsTsCtx: ['SRS_VHOST_HLS_HLS_TS_CTX'],
   hlsKeys: ['SRS_VHOST_HLS_HLS_KEYS'],
   hlsDtsDirectly: ['SRS_VHOST_HLS_HLS_DTS_DIRECTLY'],
+  // Our http_notify block, named as SRS would name srs.http_notify.<key>.
+  httpNotifyEnabled: ['SRS_HTTP_NOTIFY_ENABLED'],
+  httpNotifyUpdateInterval: ['SRS_HTTP_NOTIFY_UPDATE_INTERVAL'],
+  httpNotifyTimeout: ['SRS_HTTP_NOTIFY_TIMEOUT'],
+  httpNotifyOnServerStart: ['SRS_HTTP_NOTIFY_ON_SERVER_START'],
+  httpNotifyOnUpdate: ['SRS_HTTP_NOTIFY_ON_UPDATE'],
+  httpNotifyOnPubStart: ['SRS_HTTP_NOTIFY_ON_PUB_START'],
+  httpNotifyOnPubStop: ['SRS_HTTP_NOTIFY_ON_PUB_STOP'],
+  httpNotifyOnSubStart: ['SRS_HTTP_NOTIFY_ON_SUB_START'],
+  httpNotifyOnSubStop: ['SRS_HTTP_NOTIFY_ON_SUB_STOP'],
+  httpNotifyOnRelayPullStart: ['SRS_HTTP_NOTIFY_ON_RELAY_PULL_START'],
+  httpNotifyOnRelayPullStop: ['SRS_HTTP_NOTIFY_ON_RELAY_PULL_STOP'],
+  httpNotifyOnRtmpConnect: ['SRS_HTTP_NOTIFY_ON_RTMP_CONNECT'],
+  httpNotifyOnHlsMakeTs: ['SRS_HTTP_NOTIFY_ON_HLS_MAKE_TS'],
 } as const;
 
 /** A setting that can be overridden from the environment. */

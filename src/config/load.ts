@@ -4,6 +4,7 @@ import { ConfigError } from '../errors.js';
 import { buildConfig } from './build.js';
 import { ConfigErrorCode } from './codes.js';
 import { displayText, type Directive } from './directive.js';
+import { parseLalConfig, type LalConfigPart } from './lal-json.js';
 import { DEFAULT_PARSE_LIMITS, parseConfigText } from './parse.js';
 import type { Config } from './schema.js';
 import type { ConfigWarning } from './warning.js';
@@ -280,4 +281,25 @@ function describeFsError(error: unknown): string {
   if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
   if (code === 'EISDIR') return 'is a directory, not a config file';
   return error instanceof Error ? error.message : String(error);
+}
+
+/** A lalserver JSON config is a few KiB; more is not one. */
+const LAL_CONFIG_MAX_BYTES = 1024 * 1024;
+
+/**
+ * Reads the `server_id` and `http_notify` of an existing lalserver JSON
+ * config (`--lal-config FILE`, lal-json.ts); throws ConfigError naming the file.
+ */
+export function loadLalConfig(file: string, fileSystem: ConfigFileSystem = NODE_FILE_SYSTEM): LalConfigPart {
+  let text: string;
+  try {
+    const stat = fileSystem.stat(file);
+    if (!stat.isFile()) throw new ConfigError('lal config is not a regular file', { file, line: 0, code: ConfigErrorCode.File });
+    if (stat.size > LAL_CONFIG_MAX_BYTES) throw new ConfigError(`lal config over the ${LAL_CONFIG_MAX_BYTES}-byte bound`, { file, line: 0, code: ConfigErrorCode.File });
+    text = fileSystem.readPrefix(file, LAL_CONFIG_MAX_BYTES).toString('utf8');
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    throw new ConfigError(`cannot read lal config: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { file, line: 0, code: ConfigErrorCode.File });
+  }
+  return parseLalConfig(text, file);
 }

@@ -234,6 +234,30 @@ export interface HttpServerConfig {
   readonly trustedProxies: readonly string[];
 }
 
+/** lalserver's HTTP Notify events, named as lal's `http_notify` keys (lal-lssn-spec A1). */
+export type LalNotifyEvent =
+  | 'on_server_start'
+  | 'on_update'
+  | 'on_pub_start'
+  | 'on_pub_stop'
+  | 'on_sub_start'
+  | 'on_sub_stop'
+  | 'on_relay_pull_start'
+  | 'on_relay_pull_stop'
+  | 'on_rtmp_connect'
+  | 'on_hls_make_ts';
+
+/** Our top-level `http_notify { ... }` (lalserver's `http_notify` JSON object in our config language). */
+export interface HttpNotifyConfig {
+  readonly enabled: boolean; // default off (lal `enable`)
+  /** lal `update_interval_sec`; 0 = only the on_update right after start (lal). Default 5. */
+  readonly updateIntervalSec: number;
+  /** Ours: each POST's deadline; default 3 s, lal's http.Client timeout. */
+  readonly timeoutMs: number;
+  /** One URL per event; absent = that event is off (lal: ""). */
+  readonly urls: Readonly<Partial<Record<LalNotifyEvent, string>>>;
+}
+
 /** The whole typed config: what loadConfig returns and a reload swaps. */
 export interface Config {
   /** The file this came from; undefined for env-only or the embedded default. */
@@ -251,6 +275,7 @@ export interface Config {
   readonly httpServer: HttpServerConfig;
   readonly exporter: ExporterConfig;
   readonly hooks: HooksConfig;
+  readonly httpNotify: HttpNotifyConfig;
   /** In config order; the first `vhost NAME` of a name wins, as in SRS. */
   readonly vhosts: ReadonlyMap<string, VhostConfig>;
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Logger } from '../log.js';
 import type { HlsConfig } from '../config/schema.js';
 import type { StreamObserver } from '../core/stream.js';
-import type { HlsSegmentEvent, StreamPublisherFacts } from '../hooks/events.js';
+import type { HlsSegmentEvent, HlsSegmentOpenEvent, StreamPublisherFacts } from '../hooks/events.js';
 import type { MediaPacket } from '../media/packet.js';
 import { TsMuxer } from '../media/ts-muxer.js';
 import { expandStreamVars, type StreamNames } from '../config/stream-vars.js';
@@ -32,6 +32,8 @@ export interface HlsSegmenterContext {
   readonly logger: Logger;
   /** Segment events (on_hls, on_hls_notify, our sinks): must return at once. */
   segment(event: HlsSegmentEvent): void;
+  /** A segment file was opened (lal on_hls_make_ts `open`); absent: nobody listens. Must return at once. */
+  segmentOpen?(event: HlsSegmentOpenEvent): void;
   /** Wall clock, ms (tests move it). */
   now(): number;
 }
@@ -237,6 +239,8 @@ export class HlsSegmenter implements StreamObserver {
     this.current = segment;
     // Every segment opens with PAT/PMT so it plays on its own (audio-only and mid-GOP cuts included).
     this.muxer.requestTables();
+    // lal tells of each ts file when it is opened, duration 0 (lal:pkg/hls/muxer.go:272-311).
+    this.ctx.segmentOpen?.({ type: 'hls_segment_open', timeMs: nowMs, publisher: segment.publisher, file: `${config.path}/${name}`, m3u8: this.m3u8File(), m3u8Url: this.m3u8Name, seq: segment.seq });
     return segment;
   }
 

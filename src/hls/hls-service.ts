@@ -1,7 +1,7 @@
 import type { Logger } from '../log.js';
 import type { VhostConfig } from '../config/schema.js';
 import type { Stream } from '../core/stream.js';
-import type { HlsSegmentEvent, StreamPublisherFacts } from '../hooks/events.js';
+import type { HlsSegmentEvent, HlsSegmentOpenEvent, StreamPublisherFacts } from '../hooks/events.js';
 import type { PublishObservers } from '../session/client.js';
 import { HlsSegmenter } from './hls-segmenter.js';
 
@@ -10,6 +10,8 @@ export interface HlsServiceOptions {
   readonly logger: Logger;
   /** Segment events to the hook system (on_hls, on_hls_notify, our sinks). */
   readonly segment: (event: HlsSegmentEvent) => void;
+  /** Segment-open events (lal on_hls_make_ts `open`); absent: none are built. */
+  readonly segmentOpen?: (event: HlsSegmentOpenEvent) => void;
   /** How often idle streams are checked for hls_dispose (SRS: the 1 s source cycle). */
   readonly disposeCheckMs?: number;
   readonly now?: () => number;
@@ -44,6 +46,7 @@ export class HlsService implements PublishObservers {
       segmenter = new HlsSegmenter(names, vhost.hls, publisher, {
         logger: this.logger.child({ vhost: names.vhost, app: names.app, stream: names.stream }),
         segment: this.options.segment,
+        ...(this.options.segmentOpen === undefined ? {} : { segmentOpen: this.options.segmentOpen }),
         now: this.now,
       });
       this.segmenters.set(stream.key, segmenter);

@@ -1,5 +1,5 @@
 import type { Logger } from '../log.js';
-import { ALLOW, type GateSink, type GateVerdict, type HlsSegmentEvent, type HookPort, type NotifySink, type SessionEvent, type SessionEventType } from './events.js';
+import { ALLOW, type GateSink, type GateVerdict, type HlsSegmentEvent, type HlsSegmentOpenEvent, type HookPort, type NotifySink, type RelayEvent, type ServerEvent, type SessionEvent, type SessionEventType } from './events.js';
 
 /**
  * Gate vs notify (DESIGN.md "One event model, many sinks"): a gated event
@@ -68,6 +68,49 @@ export class HookDispatcher implements HookPort {
       } catch (error) {
         this.logger.error({ sink: sink.name, event: event.type, client_id: event.publisher.clientId, err: errorMessage(error) }, 'notify sink failed');
       }
+    }
+  }
+}
+
+/**
+ * The optional stream- and server-scope deliveries (segment open, connect
+ * command, server events, relay events): each goes to the sinks that define
+ * the method, a throw is logged and never reaches the caller.
+ */
+export class OptionalDeliveries {
+  constructor(
+    private readonly notifiers: readonly NotifySink[],
+    private readonly logger: Logger,
+  ) {}
+
+  segmentOpen(event: HlsSegmentOpenEvent): void {
+    for (const sink of this.notifiers) this.guard(sink, event.type, () => sink.segmentOpen?.(event));
+  }
+
+  connectCommand(event: SessionEvent): void {
+    for (const sink of this.notifiers) this.guard(sink, 'connect_command', () => sink.connectCommand?.(event));
+  }
+
+  server(event: ServerEvent): void {
+    for (const sink of this.notifiers) this.guard(sink, event.type, () => sink.server?.(event));
+  }
+
+  relay(event: RelayEvent): void {
+    for (const sink of this.notifiers) this.guard(sink, event.type, () => sink.relay?.(event));
+  }
+
+  /** True when some sink wants a server_update at `tick`; a sink that throws is logged and counts as no. */
+  wantsUpdate(tick: number): boolean {
+    let wanted = false;
+    for (const sink of this.notifiers) this.guard(sink, 'server_update', () => (wanted = (sink.wantsUpdate?.(tick) ?? false) || wanted));
+    return wanted;
+  }
+
+  private guard(sink: NotifySink, event: string, deliver: () => unknown): void {
+    try {
+      deliver();
+    } catch (error) {
+      this.logger.error({ sink: sink.name, event, err: errorMessage(error) }, 'notify sink failed');
     }
   }
 }

@@ -48,6 +48,8 @@ export interface SessionEvent {
   /** Guide-style connection id, `c000001`. */
   readonly connId: string;
   readonly protocol: ClientProtocol;
+  /** 1, 2, 3 ... per protocol in arrival order (the number in lal's session ids, `RTMPPUBSUB1`). */
+  readonly ordinal: number;
   readonly ip: string;
   readonly port: number;
   readonly serverIp: string;
@@ -60,6 +62,8 @@ export interface SessionEvent {
   readonly param: string;
   readonly tcUrl: string;
   readonly pageUrl: string;
+  /** RTMP connect `flashVer` ('' for other protocols or when absent). */
+  readonly flashVer: string;
   /** SRS stream_url: `/app/stream` for the default vhost, else `vhost/app/stream`. */
   readonly streamUrl: string;
   /** SRS statistic stream id (`vid-xxxxxxx`), '' when not registered. */
@@ -108,6 +112,101 @@ export interface HlsSegmentEvent {
   readonly uri: string;
 }
 
+/**
+ * An HLS segment file was opened (lal on_hls_make_ts `open`): the segment
+ * may still be dropped (under 100 ms), in which case no close follows and
+ * its seq is used again by the next open.
+ */
+export interface HlsSegmentOpenEvent {
+  readonly type: 'hls_segment_open';
+  readonly timeMs: number;
+  readonly publisher: StreamPublisherFacts;
+  /** `hls_path/<ts name>`, the name the closed segment gets (`[duration]` not yet filled in). */
+  readonly file: string;
+  readonly m3u8: string;
+  readonly m3u8Url: string;
+  readonly seq: number;
+}
+
+/** Bytes of one client during the last sampling interval of the traffic stats (0 before the first). */
+export interface TrafficWindow {
+  readonly sentBytes: number;
+  readonly recvBytes: number;
+  /** Length of the interval, ms; 0 before two samples exist. */
+  readonly ms: number;
+}
+
+/** One client of a stream as a snapshot shows it. */
+export interface ClientSnapshot {
+  readonly clientId: string;
+  readonly protocol: ClientProtocol;
+  readonly ordinal: number;
+  readonly ip: string;
+  readonly port: number;
+  readonly startedAtMs: number;
+  readonly sendBytes: number;
+  readonly recvBytes: number;
+  readonly window: TrafficWindow;
+}
+
+/** One stream (lal: group) with its clients, read from the registry and the hub when a snapshot is taken. */
+export interface StreamSnapshot {
+  readonly vhost: string;
+  readonly app: string;
+  /** The hub's name of the stream (`s`, never `s.m3u8` or `s.flv`). */
+  readonly stream: string;
+  readonly video: { readonly codec: 'avc' | 'hevc'; readonly width: number; readonly height: number } | undefined;
+  /** undefined: no audio sequence header yet; `other`: a format we do not parse. */
+  readonly audio: 'aac' | 'other' | undefined;
+  /** A client that publishes to us; undefined when none does (or an edge pull feeds the stream). */
+  readonly publisher: ClientSnapshot | undefined;
+  /** The edge pull feeding the stream from an upstream (lal: the group's pull session). */
+  readonly pull: ClientSnapshot | undefined;
+  /** Every viewer of every protocol, in registry (arrival) order; forwarders are not viewers. */
+  readonly players: readonly ClientSnapshot[];
+}
+
+/** The server started (lal on_server_start): sent before the listeners are bound. */
+export interface ServerStartEvent {
+  readonly type: 'server_start';
+  readonly timeMs: number;
+  readonly startedAtMs: number;
+}
+
+/** The periodic update (lal on_update): every stream with every client. */
+export interface ServerUpdateEvent {
+  readonly type: 'server_update';
+  readonly timeMs: number;
+  readonly streams: readonly StreamSnapshot[];
+}
+
+/** Server-scope events. */
+export type ServerEvent = ServerStartEvent | ServerUpdateEvent;
+
+/**
+ * A relay pull from an upstream started or stopped (lal on_relay_pull_*).
+ * Defined so sinks can map it; nothing emits it until relays exist.
+ */
+export interface RelayEvent {
+  readonly type: 'relay_start' | 'relay_stop';
+  readonly timeMs: number;
+  readonly clientId: string;
+  readonly ordinal: number;
+  /** The upstream URL, query included. */
+  readonly url: string;
+  /** `host:port` of the upstream as the URL names it. */
+  readonly remote: string;
+  readonly vhost: string;
+  readonly app: string;
+  readonly stream: string;
+  readonly param: string;
+  readonly sendBytes: number;
+  readonly recvBytes: number;
+  /** The stream's state after the change. */
+  readonly hasPublisher: boolean;
+  readonly hasPlayers: boolean;
+}
+
 /** The verdict of a gate sink. A denial names the hook so the client can be told. */
 export type GateVerdict = { readonly allow: true } | { readonly allow: false; readonly hook: string; readonly reason: string };
 
@@ -137,6 +236,23 @@ export interface NotifySink {
   notify(event: SessionEvent): void;
   /** A stream event (HLS segment); same rules as `notify`. Absent: the sink has no use for them. */
   segment?(event: HlsSegmentEvent): void;
+  /** An HLS segment file was opened; same rules as `notify`. */
+  segmentOpen?(event: HlsSegmentOpenEvent): void;
+  /**
+   * An RTMP client sent `connect` (before the reply; never gating): the
+   * event is built as the `connect` gate would see it, its seq not taken.
+   */
+  connectCommand?(event: SessionEvent): void;
+  /** A server-scope event; same rules as `notify`. */
+  server?(event: ServerEvent): void;
+  /**
+   * Whether this sink wants a `server_update` at `tick` (whole seconds since
+   * the listeners started; 0 right after they did). Asked once a second, so
+   * it must be cheap; the snapshot is only taken when some sink says yes.
+   */
+  wantsUpdate?(tick: number): boolean;
+  /** A relay event; same rules as `notify`. */
+  relay?(event: RelayEvent): void;
   /** Resolves when queued work is done or dropped (shutdown), bounded by `timeoutMs`. */
   drain?(timeoutMs: number): Promise<void>;
 }
@@ -149,4 +265,6 @@ export interface HookPort {
   gate(event: SessionEvent, signal: AbortSignal): Promise<GateVerdict>;
   /** Hands the event to every notify sink; never blocks, never throws. */
   notify(event: SessionEvent): void;
+  /** An RTMP `connect` arrived (see NotifySink.connectCommand); absent in ports with no sink for it. */
+  connectCommand?(event: SessionEvent): void;
 }

@@ -1,7 +1,7 @@
 import type { Logger } from '../log.js';
 import type { Config } from '../config/schema.js';
-import type { GateSink, HlsSegmentEvent, HookPort, NotifySink, SessionEvent } from './events.js';
-import { HookDispatcher } from './dispatcher.js';
+import type { GateSink, HlsSegmentEvent, HlsSegmentOpenEvent, HookPort, NotifySink, RelayEvent, ServerEvent, SessionEvent } from './events.js';
+import { HookDispatcher, OptionalDeliveries } from './dispatcher.js';
 import { HookExecutor, type ExecutorLimits } from './executor.js';
 import { createHookHttpClient, DEFAULT_HTTP_CLIENT_LIMITS, DEFAULT_MAX_RESPONSE_BYTES, type HttpClientLimits } from './http-client.js';
 import { DEFAULT_RETRY_DELAYS_MS, type SinkStats } from './hook-execution.js';
@@ -11,6 +11,7 @@ import { SrsHlsHooksSink } from './srs-hls-hooks.js';
 import { ScriptSink } from './script.js';
 import { WebhookSink } from './webhook.js';
 import { DEFAULT_STDIO_MAX_BUFFERED_BYTES, StdioSink } from './stdio.js';
+import { LalNotifySink, type LalGroupPort } from './lal/lal-notify-sink.js';
 
 export { parseHookFlag, validateHookTargets } from './hook-targets.js';
 
@@ -52,6 +53,8 @@ export interface HookSystemOptions {
   scriptPipeGraceMs?: number | undefined;
   /** undici pool bounds. */
   httpLimits?: HttpClientLimits | undefined;
+  /** What lalserver's http_notify reads of the streams, and its bin_info; absent: every group reads as empty. */
+  lal?: { readonly groups: LalGroupPort; readonly binInfo: string } | undefined;
 }
 
 /** Counters of one sink. */
@@ -61,6 +64,16 @@ export type HookSinkStats = Readonly<SinkStats>;
 export interface HookSystem extends HookPort {
   /** A stream's HLS segment to every sink that takes segment events; never blocks, never throws. */
   segment(event: HlsSegmentEvent): void;
+  /** An HLS segment file opened; never blocks, never throws. */
+  segmentOpen(event: HlsSegmentOpenEvent): void;
+  /** An RTMP connect arrived; never blocks, never throws. */
+  connectCommand(event: SessionEvent): void;
+  /** A server-scope event (start, periodic update); never blocks, never throws. */
+  server(event: ServerEvent): void;
+  /** Whether some sink wants a server_update at this tick (seconds since the listeners started). */
+  wantsUpdate(tick: number): boolean;
+  /** A relay event; never blocks, never throws (nothing emits them until relays exist). */
+  relay(event: RelayEvent): void;
   /** Waits (bounded) until queued notifications are delivered or dropped; used on SIGTERM after close events. */
   drain(timeoutMs: number): Promise<void>;
   /** Counters for logs/API: delivered, failed, dropped, retried per sink. */
@@ -133,22 +146,46 @@ export function createHookSystem(options: HookSystemOptions): HookSystem {
     maxBufferedBytes: options.stdioMaxBufferedBytes ?? DEFAULT_STDIO_MAX_BUFFERED_BYTES,
   });
 
+  // lalserver http_notify: its own executor, bounded by the sink itself so a start's stop always has room.
+  const lalExecutor = new HookExecutor(() => ({ concurrency: getConfig().hooks.concurrency, queueSize: Number.MAX_SAFE_INTEGER }));
+  const lal = new LalNotifySink({
+    getConfig,
+    logger,
+    client,
+    executor: lalExecutor,
+    meter: meterFor('http_notify'),
+    retryDelaysMs,
+    maxResponseBytes,
+    serverId: options.serverId,
+    binInfo: options.lal?.binInfo ?? 'srs-ts',
+    cwd: process.cwd(),
+    groups: options.lal?.groups ?? { stateAfter: () => ({ hasIn: false, hasOut: false }) },
+  });
+
   const handlerGates: GateSink[] = [];
   const handlerNotifiers: NotifySink[] = [];
   for (const handler of options.handlers ?? []) {
     if (isGateSink(handler)) handlerGates.push(handler);
     if (isNotifySink(handler)) handlerNotifiers.push(countingNotifier(handler, meterFor(`handler:${handler.name}`)));
   }
-  const dispatcher = new HookDispatcher([srs, ...handlerGates], [srs, srsHls, script, webhook, stdio, ...handlerNotifiers, ...(options.internalNotifiers ?? [])], logger);
+  const notifiers = [srs, srsHls, script, webhook, stdio, lal, ...handlerNotifiers, ...(options.internalNotifiers ?? [])];
+  const dispatcher = new HookDispatcher([srs, ...handlerGates], notifiers, logger);
+  const optional = new OptionalDeliveries(notifiers, logger);
 
   return {
     wantsGate: (event) => dispatcher.wantsGate(event),
     gate: (event, signal) => dispatcher.gate(event, signal),
     notify: (event) => dispatcher.notify(event),
     segment: (event) => dispatcher.segment(event),
+    segmentOpen: (event) => optional.segmentOpen(event),
+    connectCommand: (event) => optional.connectCommand(event),
+    server: (event) => optional.server(event),
+    wantsUpdate: (tick) => optional.wantsUpdate(tick),
+    relay: (event) => optional.relay(event),
     drain: async (timeoutMs) => {
       await Promise.all([
         srsExecutor.drain(timeoutMs),
+        lalExecutor.drain(timeoutMs),
         guideExecutor.drain(timeoutMs),
         stdio.drain(timeoutMs),
         ...handlerNotifiers.map((sink) => sink.drain?.(timeoutMs)),
@@ -158,6 +195,7 @@ export function createHookSystem(options: HookSystemOptions): HookSystem {
     close: async () => {
       srsExecutor.close();
       guideExecutor.close();
+      lalExecutor.close();
       stdio.close();
       await client.close();
     },

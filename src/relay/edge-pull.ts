@@ -44,6 +44,8 @@ export interface EdgePullContext {
   readonly random?: () => number;
 }
 
+const PUBLISHING = Object.freeze({ kind: 'publish' as const });
+
 /**
  * One edge stream's pull from its origins (srs-wave2-spec §4.2): an RTMP
  * play upstream whose media this edge publishes into its own stream, so
@@ -88,7 +90,7 @@ export class EdgePull implements RegisteredClient {
       param: request.param,
       streamUrl: generateStreamUrl(vhost.name, request.app, request.stream),
       streamId: '',
-    });
+    }, ctx.registry.nextOrdinal('rtmp-pull'));
     this.log = ctx.logger.child({ cid: id, proto: 'rtmp-pull', vhost: vhost.name, app: request.app, stream: request.stream });
   }
 
@@ -111,6 +113,11 @@ export class EdgePull implements RegisteredClient {
     this.upstream?.close();
     this.unpublish();
     this.log.info({ detail }, 'edge pull stop');
+  }
+
+  /** Publishing while the local stream carries upstream media (lal: the pull session is established). */
+  get current(): { readonly kind: 'publish' } | undefined {
+    return this.publishing === undefined ? undefined : PUBLISHING;
   }
 
   bytes(): { sendBytes: number; recvBytes: number } {

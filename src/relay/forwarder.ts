@@ -55,6 +55,8 @@ export interface ForwardTarget {
   readonly onFailure?: (detail: string) => void;
 }
 
+const PLAYING = Object.freeze({ kind: 'play' as const });
+
 /**
  * Pushes one publish to an upstream RTMP server (srs-wave2-spec §4.3
  * edge publish, §4.6 forward): connects, publishes the stream under the
@@ -88,8 +90,13 @@ export class Forwarder implements StreamObserver, RegisteredClient {
     readonly id: string,
   ) {
     this.retry = new RetryClock(ctx.limits, ctx.random);
-    this.facts = relayFacts(id, 'rtmp-forward', publisher);
+    this.facts = relayFacts(id, 'rtmp-forward', publisher, ctx.registry.nextOrdinal('rtmp-forward'));
     this.log = ctx.logger.child({ cid: id, proto: 'rtmp-forward', vhost: publisher.vhost, app: publisher.app, stream: publisher.stream, publisher: publisher.clientId });
+  }
+
+  /** Reads the stream as a player does while its upstream takes media (lal counts a relay push as an out session). */
+  get current(): { readonly kind: 'play' } | undefined {
+    return this.live ? PLAYING : undefined;
   }
 
   start(): void {

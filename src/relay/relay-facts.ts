@@ -11,11 +11,12 @@ export interface RelayStream {
 }
 
 /** A relay's facts in the registry and API: no peer socket of its own until it connects upstream. */
-export function relayFacts(clientId: string, clientType: 'rtmp-pull' | 'rtmp-forward', stream: RelayStream): SessionFacts {
+export function relayFacts(clientId: string, clientType: 'rtmp-pull' | 'rtmp-forward', stream: RelayStream, ordinal: number): SessionFacts {
   return {
     clientId,
     connId: '',
     protocol: 'rtmp',
+    ordinal,
     ip: '',
     port: 0,
     serverIp: '',
@@ -29,6 +30,7 @@ export function relayFacts(clientId: string, clientType: 'rtmp-pull' | 'rtmp-for
     streamId: stream.streamId,
     tcUrl: '',
     pageUrl: '',
+    flashVer: '',
     publishType: 'live',
     clientType,
   };

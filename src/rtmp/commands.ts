@@ -38,6 +38,8 @@ export interface ConnectInfo {
   pageUrl: string;
   swfUrl: string;
   app: string;
+  /** `flashVer` of the command object ('' when absent), e.g. `FMLE/3.0 (compatible; Lavf61.7.100)`. */
+  flashVer: string;
   objectEncoding: number;
   /** The optional user arguments object after the command object. */
   args: Record<string, unknown>;
@@ -62,6 +64,7 @@ export function decodeConnect(command: RtmpCommand): ConnectInfo {
     pageUrl: stringOf(object, 'pageUrl'),
     swfUrl: stringOf(object, 'swfUrl'),
     app: stringOf(object, 'app'),
+    flashVer: stringOf(object, 'flashVer'),
     objectEncoding: typeof encoding === 'number' ? encoding : 0,
     args: { ...(args ?? {}) },
   };

@@ -2,6 +2,9 @@ import { randomClientId } from '../core/ids.js';
 import type { ClientProtocol, ClientType, CloseReason } from '../hooks/events.js';
 import type { SessionFacts } from './session-event.js';
 
+/** What lal numbers its session ids by: each client protocol, and relays apart from the clients that connect to us. */
+export type OrdinalKind = ClientProtocol | 'rtmp-pull' | 'rtmp-forward';
+
 /** What the registry and its readers (API, shutdown, kick, stats) see of a live client. */
 export interface RegisteredClient {
   /** SRS 8-character client id: the same in logs, hooks and the API. */
@@ -11,6 +14,8 @@ export interface RegisteredClient {
   readonly type: ClientType | undefined;
   readonly facts: Readonly<SessionFacts>;
   readonly startedAtMs: number;
+  /** The publish or play in force; undefined between them (an RTMP client after unpublish) and before. */
+  readonly current: { readonly kind: 'publish' | 'play' } | undefined;
   bytes(): { sendBytes: number; recvBytes: number };
   /** Ends the client through its ordinary teardown: every end event fires once with `reason`. */
   close(reason: CloseReason, detail: string): void;
@@ -23,6 +28,15 @@ export interface RegisteredClient {
  */
 export class ClientRegistry {
   private readonly clients = new Map<string, RegisteredClient>();
+  /** Last ordinal handed out per kind: lal numbers its session ids per kind from 1 (naza unique.go). */
+  private readonly ordinals = new Map<OrdinalKind, number>();
+
+  /** 1, 2, 3 ... per protocol (relays count apart: lal's `RTMPPULL1`), never reused while the server runs. */
+  nextOrdinal(kind: OrdinalKind): number {
+    const next = (this.ordinals.get(kind) ?? 0) + 1;
+    this.ordinals.set(kind, next);
+    return next;
+  }
 
   /** A fresh SRS client id no live client has. */
   newId(): string {

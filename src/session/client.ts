@@ -192,6 +192,7 @@ export class Client implements RegisteredClient {
       clientId: id,
       connId: spec.connId,
       protocol: spec.protocol,
+      ordinal: ctx.registry.nextOrdinal(spec.protocol),
       ip: spec.ip,
       port: spec.port,
       serverIp: spec.serverIp,
@@ -202,6 +203,7 @@ export class Client implements RegisteredClient {
       param: '',
       tcUrl: '',
       pageUrl: '',
+      flashVer: '',
       streamUrl: '',
       streamId: '',
       publishType: '',
@@ -245,10 +247,15 @@ export class Client implements RegisteredClient {
     this.emit('accept');
   }
 
-  /** RTMP connect: what the client said about itself before naming a stream. */
-  setConnectInfo(info: { vhost: string; app: string; param: string; tcUrl: string; pageUrl: string }): void {
+  /**
+   * RTMP connect: what the client said about itself before naming a stream.
+   * Sinks that want the connect command itself (lal on_rtmp_connect, sent
+   * before the connect reply and never gating) are told now.
+   */
+  setConnectInfo(info: { vhost: string; app: string; param: string; tcUrl: string; pageUrl: string; flashVer?: string }): void {
     Object.assign(this.facts, info);
     this.rebindLog();
+    this.ctx.hooks.connectCommand?.(this.events.buildGate('connect', this.bytes()));
   }
 
   /** Admits a publish or a play; a refusal is data the adapter maps to its wire. */

@@ -5,6 +5,8 @@ export interface SessionFacts {
   clientId: string;
   connId: string;
   protocol: ClientProtocol;
+  /** Per-protocol arrival number from the registry (lal's session id number). */
+  ordinal: number;
   ip: string;
   port: number;
   serverIp: string;
@@ -15,6 +17,8 @@ export interface SessionFacts {
   param: string;
   tcUrl: string;
   pageUrl: string;
+  /** RTMP connect flashVer, '' otherwise. */
+  flashVer: string;
   streamUrl: string;
   streamId: string;
   publishType: string;
@@ -59,6 +63,7 @@ export class SessionEventBuilder {
       clientId: f.clientId,
       connId: f.connId,
       protocol: f.protocol,
+      ordinal: f.ordinal,
       ip: f.ip,
       port: f.port,
       serverIp: f.serverIp,
@@ -69,6 +74,7 @@ export class SessionEventBuilder {
       param: f.param,
       tcUrl: f.tcUrl,
       pageUrl: f.pageUrl,
+      flashVer: f.flashVer,
       streamUrl: f.streamUrl,
       streamId: f.streamId,
       publishType: f.publishType,

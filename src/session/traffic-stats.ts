@@ -17,6 +17,14 @@ export class KbpsWindow {
     if (this.samples.length > this.maxSamples) this.samples.shift();
   }
 
+  /** Bytes and ms between the two newest samples (lal's 5 s window when sampled every 5 s); zeros with fewer than two. */
+  lastInterval(): { bytes: number; ms: number } {
+    const newest = this.samples.at(-1);
+    const before = this.samples.at(-2);
+    if (newest === undefined || before === undefined) return { bytes: 0, ms: 0 };
+    return { bytes: Math.max(0, newest.bytes - before.bytes), ms: newest.atMs - before.atMs };
+  }
+
   /** Integer kbps between the oldest sample within 30 s and the newest; 0 with fewer than two. */
   kbps(): number {
     const newest = this.samples.at(-1);

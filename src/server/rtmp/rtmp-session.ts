@@ -215,7 +215,7 @@ export class RtmpSession {
         return undefined;
       case 'connect':
         this.relayVia = relayViaOf(event.info.args);
-        this.onConnect(event.info.tcUrl, event.info.pageUrl);
+        this.onConnect(event.info.tcUrl, event.info.pageUrl, event.info.flashVer);
         return undefined;
       case 'publish':
         this.clearTimer();
@@ -246,9 +246,9 @@ export class RtmpSession {
     }
   }
 
-  private onConnect(tcUrl: string, pageUrl: string): void {
+  private onConnect(tcUrl: string, pageUrl: string, flashVer: string): void {
     const request = parseTcUrl(tcUrl);
-    this.client.setConnectInfo({ tcUrl, pageUrl, vhost: request.vhost, app: request.app, param: request.param });
+    this.client.setConnectInfo({ tcUrl, pageUrl, flashVer, vhost: request.vhost, app: request.app, param: request.param });
     const config = this.ctx.getConfig();
     const vhost = findVhost(config, request.vhost);
     // srs-spec §1.6: the connect _result leaves before on_connect, which fires after identify.

@@ -58,6 +58,7 @@ describe('buildConfig: defaults', () => {
       httpServer: { enabled: false, listen: [{ host: undefined, port: 8080 }], dir: './objs/nginx/html', crossdomain: true, trustedProxies: [] },
       exporter: { enabled: false, listen: { host: undefined, port: 9972 }, label: '', tag: '' },
       hooks: { scripts: [], webhooks: [], stdioFormat: undefined, timeoutMs: 30000, concurrency: 10, queueSize: 1000 },
+      httpNotify: { enabled: false, updateIntervalSec: 5, timeoutMs: 3000, urls: {} },
       vhosts: new Map([['__defaultVhost__', DEFAULT_VHOST]]),
     };
     expect(config).toEqual(expected);

@@ -60,12 +60,12 @@ describe('connect', () => {
     client.handshake();
     const events = client.send(
       3,
-      command(0, 'connect', 1, { app: 'live', tcUrl: 'rtmp://h/live', pageUrl: 'http://p', swfUrl: 'http://s', objectEncoding: 3 }, { token: 'abc' }),
+      command(0, 'connect', 1, { app: 'live', tcUrl: 'rtmp://h/live', pageUrl: 'http://p', swfUrl: 'http://s', flashVer: 'FMLE/3.0 (compatible; test)', objectEncoding: 3 }, { token: 'abc' }),
     );
     expect(events).toEqual([
       {
         type: 'connect',
-        info: { transactionId: 1, tcUrl: 'rtmp://h/live', pageUrl: 'http://p', swfUrl: 'http://s', app: 'live', objectEncoding: 3, args: { token: 'abc' } },
+        info: { transactionId: 1, tcUrl: 'rtmp://h/live', pageUrl: 'http://p', swfUrl: 'http://s', app: 'live', flashVer: 'FMLE/3.0 (compatible; test)', objectEncoding: 3, args: { token: 'abc' } },
       },
     ]);
   });

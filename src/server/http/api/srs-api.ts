@@ -11,6 +11,7 @@ import { crossdomainHeaders } from '../cors.js';
 import { clientView, streamView, vhostView } from './api-views.js';
 import { Decimal, srsJsonText, type SrsJson } from './srs-json-text.js';
 import { checkBasicAuth } from './basic-auth.js';
+import { LalApi } from './lal-api.js';
 
 /** What the API reads and controls; app.ts builds it. */
 export interface SrsApiContext {
@@ -24,6 +25,8 @@ export interface SrsApiContext {
   /** raw_api reload: SIGHUP's reload; true when the new config is in force. */
   reload(): boolean;
   readonly logger: Logger;
+  /** lalserver's /api/stat/* and /api/ctrl/* beside ours (lal-api.ts); absent: those paths are ours (404). */
+  readonly lal?: LalApi | undefined;
 }
 
 /** SRS error codes the API answers with HTTP 200 (srs_kernel_error.hpp, srs-wave2-spec §5.5). */
@@ -81,15 +84,22 @@ export class SrsApi {
       req.destroy();
       return;
     }
-    req.resume();
+    // lal's ctrl calls carry a JSON body: its API reads it; ours reads none.
+    const lal = this.ctx.lal !== undefined && LalApi.owns(path) ? this.ctx.lal : undefined;
+    if (lal === undefined) req.resume();
     const { auth } = config.httpApi;
     if (auth.enabled && path.startsWith('/api/')) {
       const verdict = checkBasicAuth(req.headers.authorization, auth.username, auth.password);
       if (verdict !== 'ok') {
         this.ctx.logger.warn({ ip: req.socket.remoteAddress, path: path.slice(0, 128), reason: verdict }, 'api: unauthorized');
         this.send(res, { status: 401, text: 'Unauthorized', headers: verdict === 'missing' || verdict === 'wrong' ? { 'WWW-Authenticate': 'Basic realm="srs"' } : {} }, undefined);
+        req.resume();
         return;
       }
+    }
+    if (lal !== undefined) {
+      lal.handle(req, res, path, query);
+      return;
     }
     const callback = query.get('callback') ?? undefined;
     if (callback !== undefined && !JSONP_CALLBACK.test(callback)) {
