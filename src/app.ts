@@ -5,10 +5,10 @@ import type { Logger } from './log.js';
 import type { Config } from './config/schema.js';
 import { Hub } from './core/hub.js';
 import { ConnIdSequence, randomStatId, randomString } from './core/ids.js';
-import type { GateSink, NotifySink } from './hooks/events.js';
+import type { GateSink, NotifySink, RelayEvent } from './hooks/events.js';
 import { createHookSystem, validateHookTargets, type HookSystem } from './hooks/hook-system.js';
 import { ClientRegistry } from './session/client-registry.js';
-import type { LifecycleContext, PublishObservers } from './session/client.js';
+import type { LifecycleContext, PlayObservers, PublishObservers } from './session/client.js';
 import { RtmpServer, type RtmpServerOptions } from './server/rtmp/rtmp-server.js';
 import { HttpServer, type HttpServerOptions } from './server/http/http-server.js';
 import { SrsApi } from './server/http/api/srs-api.js';
@@ -19,6 +19,8 @@ import { PrometheusExporter } from './stats/prometheus-exporter.js';
 import { HlsService } from './hls/hls-service.js';
 import { EdgeService, type EdgeServiceOptions } from './relay/edge-service.js';
 import { ForwardService, type ForwardServiceOptions } from './relay/forward-service.js';
+import { LalPulls } from './relay/lal-pulls.js';
+import { DEFAULT_PULL_LIMITS } from './relay/relay-pull.js';
 import { LalApi } from './server/http/api/lal-api.js';
 import { StreamGroups } from './session/stream-groups.js';
 import { UpdateTicker } from './stats/update-ticker.js';
@@ -66,6 +68,8 @@ export class App {
   readonly hls: HlsService;
   /** The pulls of edge vhosts (`cluster { mode remote; }`). */
   readonly edge: EdgeService;
+  /** lalserver's relay pulls: on demand (its HTTP API) and static. */
+  private readonly lalPulls: LalPulls;
   /** Streams with their clients, computed from the registry and the hub (lal's groups). */
   readonly groups: StreamGroups;
   /** lal's on_update ticker. */
@@ -106,7 +110,23 @@ export class App {
         forward.attach(stream, publisher, vhost, disconnect);
       },
     };
-    this.edge = new EdgeService({ hub: this.hub, registry: this.clients, logger: options.logger, publishObservers, instanceId, stopGraceMs: options.edge?.stopGraceMs, limits: options.edge?.limits });
+    const relayEvents = (event: RelayEvent): void => this.hooks.relay(event);
+    const pullBase = { hub: this.hub, registry: this.clients, logger: options.logger, publishObservers, instanceId, relayEvents };
+    this.edge = new EdgeService({ ...pullBase, stopGraceMs: options.edge?.stopGraceMs, limits: options.edge?.limits });
+    this.lalPulls = new LalPulls({
+      ...pullBase,
+      getConfig: () => this.config,
+      limits: { ...DEFAULT_PULL_LIMITS, ...options.edge?.limits },
+      // The groups exist once the traffic stats do (below); asked only on the pulls' tick.
+      hasViewers: (vhost, app, stream) => this.groups.hasViewers(vhost, app, stream),
+    });
+    const playObservers: PlayObservers = {
+      joined: (stream, vhost, viewer) => {
+        this.edge.joined(stream, vhost, viewer);
+        this.lalPulls.joined(stream, vhost, viewer);
+      },
+      left: (stream, vhost) => this.edge.left(stream, vhost),
+    };
     const lifecycle: LifecycleContext = {
       getConfig: () => this.config,
       hub: this.hub,
@@ -114,7 +134,7 @@ export class App {
       registry: this.clients,
       logger: options.logger,
       publishObservers,
-      playObservers: this.edge,
+      playObservers,
       instanceId,
     };
     const connIds = new ConnIdSequence();
@@ -131,6 +151,7 @@ export class App {
     const lalApi = new LalApi({
       snapshot: () => this.groups.snapshot(),
       kick: (clientId, detail) => this.clients.kick(clientId, detail),
+      relayPulls: this.lalPulls,
       info: { serverId, startedAtMs: this.startedAtMs, binInfo },
       logger: options.logger,
     });
@@ -244,6 +265,7 @@ export class App {
       const listenersClosed = Promise.all([this.rtmp.closeListeners(), this.http.closeListeners(), this.httpApi?.closeListeners(), this.exporterHttp?.closeListeners()]);
       // Pulls first: closing their upstream through the registry would only make them reconnect.
       this.edge.close();
+      this.lalPulls.close();
       this.clients.closeAll('server_shutdown', 'server shutdown');
       // Publishers are gone, their last segments listed: hls_dispose removes the files at shutdown as SRS does.
       this.hls.close(true);

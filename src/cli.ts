@@ -52,7 +52,7 @@ function buildProgram(): Command {
     .addOption(new Option('--hook-stdio-format <format>', 'print events on stdout').choices(['json', 'env']))
     .option('--hook-timeout <duration>', 'timeout of scripts, webhooks and http_hooks, e.g. 45s (default 30s)')
     .option('--hook-concurrency <n>', 'hooks running at once (default 10)')
-    .option('--lal-config <file>', 'read server_id and http_notify from an existing lalserver JSON config (lalserver.conf.json); replaces the http_notify block')
+    .option('--lal-config <file>', 'read server_id, http_notify and static_relay_pull from an existing lalserver JSON config (lalserver.conf.json); they replace the config\'s')
     .exitOverride()
     // One prefix for every error line: commander's own say `error: ...`, ours `srs: ...`.
     .configureOutput({ writeErr: (text) => process.stderr.write(text.replace(/^error: /, 'srs: ')) });
@@ -101,7 +101,15 @@ function applyFlags(config: Config, flags: CliFlags): Config {
   const listen = flags.listen === undefined ? config.listen : flags.listen.map(parseListenFlag);
   // A lal user's own file: its server_id and http_notify win over the config's (the flag is the explicit choice).
   const lal = flags.lalConfig === undefined ? undefined : loadLalConfig(flags.lalConfig);
-  return { ...config, listen, logLevel, hooks, serverId: lal?.serverId ?? config.serverId, httpNotify: lal?.httpNotify ?? config.httpNotify };
+  return {
+    ...config,
+    listen,
+    logLevel,
+    hooks,
+    serverId: lal?.serverId ?? config.serverId,
+    httpNotify: lal?.httpNotify ?? config.httpNotify,
+    staticRelayPull: lal?.staticRelayPull ?? config.staticRelayPull,
+  };
 }
 
 function load(flags: CliFlags): LoadResult & { file: string | undefined } {

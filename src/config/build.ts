@@ -1,6 +1,7 @@
 import { ConfigError } from '../errors.js';
 import { buildHooks } from './build-hooks.js';
 import { buildHttpNotify } from './build-http-notify.js';
+import { buildStaticRelayPull } from './build-relay-pull.js';
 import { buildHttpServer, parsePath, readEndpoints } from './build-http.js';
 import { buildVhost } from './build-vhost.js';
 import { checkDirectiveNames } from './check.js';
@@ -62,6 +63,7 @@ export function buildConfig(directives: readonly Directive[], options: BuildOpti
     httpServer: buildHttpServer(firstChild(root, 'http_server')?.children ?? [], env),
     hooks: buildHooks(root),
     httpNotify: buildHttpNotify(root, env),
+    staticRelayPull: buildStaticRelayPull(root),
     vhosts,
   };
   return { config: deepFreeze(config), warnings };

@@ -92,7 +92,7 @@ export const SRS_KNOWN: KnownBlock = {
   exporter: names('enabled', 'listen', 'label', 'tag'),
 };
 
-/** Our extensions: the top-level `hooks {}` and `http_notify {}` blocks, two http_hooks settings and http_server.trusted_proxies, which SRS lacks. */
+/** Our extensions: the top-level `hooks {}`, `http_notify {}` and `static_relay_pull {}` blocks, two http_hooks settings and http_server.trusted_proxies, which SRS lacks. */
 export const EXTENSIONS: KnownBlock = {
   hooks: names('script', 'webhook', 'stdio_format', 'timeout', 'concurrency', 'queue'),
   // lalserver's http_notify (lal-lssn-spec A1): its event keys as directives, update_interval for update_interval_sec.
@@ -100,6 +100,8 @@ export const EXTENSIONS: KnownBlock = {
     'enabled', 'update_interval', 'timeout', 'on_server_start', 'on_update', 'on_pub_start', 'on_pub_stop', 'on_sub_start',
     'on_sub_stop', 'on_relay_pull_start', 'on_relay_pull_stop', 'on_rtmp_connect', 'on_hls_make_ts',
   ),
+  // lalserver's static_relay_pull (lal-lssn-spec A6).
+  static_relay_pull: names('enabled', 'addr'),
   http_server: names('trusted_proxies'),
   vhost: { http_hooks: names('timeout', 'tls_verify') },
 };

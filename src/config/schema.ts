@@ -258,6 +258,16 @@ export interface HttpNotifyConfig {
   readonly urls: Readonly<Partial<Record<LalNotifyEvent, string>>>;
 }
 
+/**
+ * Our top-level `static_relay_pull { enabled on; addr host:port; }`
+ * (lalserver's `static_relay_pull {enable, addr}`, lal-lssn-spec A6): the
+ * first viewer of a stream nobody publishes pulls `rtmp://addr/app/stream`.
+ */
+export interface StaticRelayPullConfig {
+  readonly enabled: boolean; // default off
+  readonly addr: OriginAddress | undefined;
+}
+
 /** The whole typed config: what loadConfig returns and a reload swaps. */
 export interface Config {
   /** The file this came from; undefined for env-only or the embedded default. */
@@ -276,6 +286,8 @@ export interface Config {
   readonly exporter: ExporterConfig;
   readonly hooks: HooksConfig;
   readonly httpNotify: HttpNotifyConfig;
+  /** Optional in configs built by hand (embedding). */
+  readonly staticRelayPull?: StaticRelayPullConfig;
   /** In config order; the first `vhost NAME` of a name wins, as in SRS. */
   readonly vhosts: ReadonlyMap<string, VhostConfig>;
 }

@@ -16,6 +16,13 @@ export class Hub {
     return `${vhost}/${app}/${stream}`;
   }
 
+  /** {@link keyOf} undone for a key of `vhost`: [app, stream]; the app may hold slashes, the stream does not. */
+  static appAndStreamOf(key: string, vhost: string): [string, string] {
+    const rest = key.slice(vhost.length + 1);
+    const slash = rest.lastIndexOf('/');
+    return [rest.slice(0, slash), rest.slice(slash + 1)];
+  }
+
   /** True when another client already publishes `key`. */
   isBusy(key: string): boolean {
     return this.streams.get(key)?.isActive === true;

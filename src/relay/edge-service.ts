@@ -1,10 +1,12 @@
 import type { Logger } from '../log.js';
 import type { VhostConfig } from '../config/schema.js';
-import type { Hub } from '../core/hub.js';
+import { Hub } from '../core/hub.js';
 import type { Stream } from '../core/stream.js';
 import type { ClientRegistry } from '../session/client-registry.js';
 import type { PlayObservers, PlayViewer, PublishObservers } from '../session/client.js';
-import { DEFAULT_EDGE_PULL_LIMITS, EdgePull, type EdgePullLimits } from './edge-pull.js';
+import type { RelayEvent } from '../hooks/events.js';
+import { DEFAULT_PULL_LIMITS, RelayPull, type PullLimits } from './relay-pull.js';
+import { upstreamTarget } from './upstream-url.js';
 
 export interface EdgeServiceOptions {
   readonly hub: Hub;
@@ -12,9 +14,10 @@ export interface EdgeServiceOptions {
   readonly logger: Logger;
   readonly publishObservers?: PublishObservers | undefined;
   readonly instanceId: string;
+  readonly relayEvents?: ((event: RelayEvent) => void) | undefined;
   /** How long a pull outlives its last viewer, so a player that reconnects at once finds it running. */
   readonly stopGraceMs?: number;
-  readonly limits?: Partial<EdgePullLimits>;
+  readonly limits?: Partial<PullLimits>;
 }
 
 /** SRS stops the pull the moment the last player leaves; ours waits this long (srs-wave2-spec §4.2). */
@@ -22,17 +25,17 @@ const DEFAULT_STOP_GRACE_MS = 3_000;
 
 /**
  * The edge of `cluster { mode remote; }` vhosts: the first player of a
- * stream (RTMP, HTTP-FLV, HTTP-TS) starts one {@link EdgePull}, later
+ * stream (RTMP, HTTP-FLV, HTTP-TS) starts one {@link RelayPull}, later
  * players share it, and it stops {@link DEFAULT_STOP_GRACE_MS} after the
  * last one left. HLS viewers fetch files and do not start a pull.
  */
 export class EdgeService implements PlayObservers {
-  private readonly pulls = new Map<string, { pull: EdgePull; stopTimer: NodeJS.Timeout | undefined }>();
-  private readonly limits: EdgePullLimits;
+  private readonly pulls = new Map<string, { pull: RelayPull; stopTimer: NodeJS.Timeout | undefined }>();
+  private readonly limits: PullLimits;
   private readonly graceMs: number;
 
   constructor(private readonly options: EdgeServiceOptions) {
-    this.limits = { ...DEFAULT_EDGE_PULL_LIMITS, ...options.limits };
+    this.limits = { ...DEFAULT_PULL_LIMITS, ...options.limits };
     this.graceMs = options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS;
   }
 
@@ -46,10 +49,17 @@ export class EdgeService implements PlayObservers {
     }
     // A local publisher (an encoder at the edge) is served as on any vhost: nothing to pull.
     if (stream.isActive) return;
-    const [app, name] = namesOf(stream.key, vhost.name);
-    const { hub, registry, logger, publishObservers, instanceId } = this.options;
-    const request = { vhost: vhost.name, app, stream: name, param: viewer.param, tcUrl: viewer.tcUrl, relayVia: viewer.relayVia };
-    const pull = new EdgePull({ hub, registry, logger, publishObservers, instanceId, limits: this.limits }, vhost, request, registry.newId());
+    const [app, name] = Hub.appAndStreamOf(stream.key, vhost.name);
+    const { hub, registry, logger, publishObservers, instanceId, relayEvents } = this.options;
+    const request = { vhost: vhost.name, app, stream: name, param: viewer.param, tcUrl: viewer.tcUrl };
+    const targets = vhost.cluster.origins.map((origin) => upstreamTarget(origin, vhost.cluster.vhost, request));
+    const pull = new RelayPull(
+      { hub, registry, logger, publishObservers, instanceId, relayEvents, limits: this.limits },
+      vhost,
+      { app, stream: name, param: viewer.param },
+      { targets, relayVia: viewer.relayVia ?? [] },
+      registry.newId(),
+    );
     this.pulls.set(stream.key, { pull, stopTimer: undefined });
     pull.start();
   }
@@ -73,11 +83,4 @@ export class EdgeService implements PlayObservers {
     }
     this.pulls.clear();
   }
-}
-
-/** `vhost/app/stream` -> [app, stream]; the app may hold slashes, the stream does not. */
-function namesOf(key: string, vhost: string): [string, string] {
-  const rest = key.slice(vhost.length + 1);
-  const slash = rest.lastIndexOf('/');
-  return [rest.slice(0, slash), rest.slice(slash + 1)];
 }

@@ -1,4 +1,5 @@
 import { DEFAULT_VHOST, type OriginAddress } from '../config/schema.js';
+import { parseRtmpUrl } from './rtmp-url.js';
 
 /** The edge stream a pull is for, and what its first viewer asked with. */
 export interface PullRequest {
@@ -9,8 +10,6 @@ export interface PullRequest {
   readonly param: string;
   /** The first viewer's tcUrl; its host names the vhost upstream when the edge vhost is the default one. */
   readonly tcUrl: string;
-  /** Server ids the first viewer's relay chain already passed (empty for a plain viewer). */
-  readonly relayVia?: readonly string[];
 }
 
 /** What the edge's RTMP client connects with and plays. */
@@ -19,6 +18,8 @@ export interface UpstreamTarget {
   readonly url: string;
   /** connect's tcUrl: `rtmp://<vhost or origin host>[:port when not 1935]/<app>`. */
   readonly tcUrl: string;
+  /** `host:port` of the upstream as the URL names it (logs; lal's relay `remote_addr`). */
+  readonly remote: string;
 }
 
 const RTMP_PORT = 1935;
@@ -39,7 +40,15 @@ export function upstreamTarget(origin: OriginAddress, clusterVhost: string, requ
   return {
     url: `rtmp://${host}:${origin.port}/${request.app}/${request.stream}${query}`,
     tcUrl: `rtmp://${vhost ?? host}${portPart}/${request.app}`,
+    remote: `${host}:${origin.port}`,
   };
+}
+
+/** A lal relay pull's upstream: the URL as given (query included), connect's tcUrl as ffmpeg builds it. */
+export function urlTarget(url: string): UpstreamTarget {
+  const parsed = parseRtmpUrl(url);
+  const host = parsed.host.includes(':') ? `[${parsed.host}]` : parsed.host;
+  return { url, tcUrl: parsed.tcUrl, remote: `${host}:${parsed.port}` };
 }
 
 function upstreamVhost(configured: string, tcUrl: string): string | undefined {

@@ -26,13 +26,20 @@ export class StreamGroups {
    */
   stateAfter(event: SessionEvent): { hasIn: boolean; hasOut: boolean } {
     const key = Hub.keyOf(event.vhost, event.app, hubStreamOf(event));
-    const stream = this.hub.get(key);
-    const hasIn = stream?.publisher !== undefined;
-    if ((stream?.players.size ?? 0) > 0) return { hasIn, hasOut: true };
+    return { hasIn: this.hub.get(key)?.publisher !== undefined, hasOut: this.hasViewersOf(key, event.clientId) };
+  }
+
+  /** Whether a viewer of any protocol (HLS included) or a forwarder reads the stream now. */
+  hasViewers(vhost: string, app: string, stream: string): boolean {
+    return this.hasViewersOf(Hub.keyOf(vhost, app, stream), undefined);
+  }
+
+  private hasViewersOf(key: string, exceptClientId: string | undefined): boolean {
+    if ((this.hub.get(key)?.players.size ?? 0) > 0) return true;
     for (const client of this.registry.list()) {
-      if (client.id !== event.clientId && client.current?.kind === 'play' && keyOfClient(client) === key) return { hasIn, hasOut: true };
+      if (client.id !== exceptClientId && client.current?.kind === 'play' && keyOfClient(client) === key) return true;
     }
-    return { hasIn, hasOut: false };
+    return false;
   }
 
   /** Every stream that has a publishing or playing client, in the arrival order of its first client. */

@@ -146,7 +146,10 @@ describe('lalserver http_notify: all events with real clients, lal API, kick, un
     expect(await lal(server.apiUrl('api/ctrl/start_relay_pull'), { method: 'POST', body: JSON.stringify({ url: 'rtmp://origin/live/s' }) })).toEqual({
       error_code: 2001, desp: 'lal.logic: in stream already exist at group', data: { stream_name: '', session_id: '' },
     });
-    expect(await lal(server.apiUrl('api/ctrl/start_relay_pull'), { method: 'POST', body: JSON.stringify({ url: 'rtmp://origin/live/other' }) })).toMatchObject({ error_code: 2001, desp: 'relay pull not enable' });
+    // A pull of a dead upstream: started (lal answers once the dial begins), one attempt, never a start event.
+    expect(await lal(server.apiUrl('api/ctrl/start_relay_pull'), { method: 'POST', body: JSON.stringify({ url: 'rtmp://127.0.0.1:1/live/other' }) })).toEqual({
+      error_code: 0, desp: 'succ', data: { stream_name: 'other', session_id: 'RTMPPULL1' },
+    });
     expect(await lal(server.apiUrl('api/ctrl/start_relay_pull'), { method: 'POST', body: '{"stream_name":"x"}' })).toMatchObject({ error_code: 1002, desp: 'param missing' });
     expect(await lal(server.apiUrl('api/ctrl/stop_relay_pull?stream_name=s'))).toEqual({ error_code: 1003, desp: 'session not found', data: { session_id: '' } });
     expect(await lal(server.apiUrl('api/ctrl/stop_relay_pull?stream_name=none'))).toEqual({ error_code: 1001, desp: 'group not found', data: { session_id: '' } });

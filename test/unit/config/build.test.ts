@@ -59,6 +59,7 @@ describe('buildConfig: defaults', () => {
       exporter: { enabled: false, listen: { host: undefined, port: 9972 }, label: '', tag: '' },
       hooks: { scripts: [], webhooks: [], stdioFormat: undefined, timeoutMs: 30000, concurrency: 10, queueSize: 1000 },
       httpNotify: { enabled: false, updateIntervalSec: 5, timeoutMs: 3000, urls: {} },
+      staticRelayPull: { enabled: false, addr: undefined },
       vhosts: new Map([['__defaultVhost__', DEFAULT_VHOST]]),
     };
     expect(config).toEqual(expected);

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../../log.js';
 import type { StreamSnapshot } from '../../../hooks/events.js';
 import { LAL_VERSIONS, lalInfoBody, statGroupBody, type LalInfoFacts, type LalJson } from '../../../hooks/lal/lal-body.js';
-import { lalSessionId } from '../../../hooks/lal/lal-session.js';
+import { lalPullSessionId, lalSessionId } from '../../../hooks/lal/lal-session.js';
 
 /**
  * lalserver's HTTP API on our API listener (lal-lssn-spec A7,
@@ -13,11 +13,10 @@ import { lalSessionId } from '../../../hooks/lal/lal-session.js';
  * groups are found by stream name alone. A kick is the ordinary close
  * (reason `kicked`), so every sink sees the session end.
  *
- * Relay pull does not exist here yet: start_relay_pull answers what lal
- * answers when a pull cannot start (2001; `in stream already exist at
- * group` when the stream has a publisher, else lal's `relay pull not
- * enable`), stop_relay_pull what lal answers without a pull session
- * (1001 without the group, else 1003).
+ * start_relay_pull starts a relay pull (2001 with lal's text when it
+ * cannot); stop_relay_pull stops it, also while it is still dialling (lal
+ * answers 1003 then and lets the dial go on); a kick of `RTMPPULL<n>`
+ * stops the pull for good, as lal's kickPull.
  */
 
 /** What the API reads and controls; app.ts builds it. */
@@ -26,9 +25,23 @@ export interface LalApiContext {
   snapshot(): readonly StreamSnapshot[];
   /** Ends a client through its ordinary teardown; false when it is gone. */
   kick(clientId: string, detail: string): boolean;
+  /** lal's relay pulls (the app's relay/lal-pulls.ts). */
+  readonly relayPulls: LalRelayPullPort;
   readonly info: LalInfoFacts;
   readonly logger: Logger;
 }
+
+/** What the API asks of the relay pulls; field names as lal's request (t_http_an__api.go:26-34). */
+export interface LalRelayPullPort {
+  start(request: { url: string; streamName: string; timeoutMs: number; retryNum: number; autoStopAfterNoOutMs: number }): { ok: true; streamName: string; ordinal: number } | { ok: false; desp: string };
+  /** The stopped pull's ordinal; undefined when that stream has none. */
+  stop(streamName: string): { ordinal: number } | undefined;
+  /** Stops a pull for good by client id; false when it is no lal pull (an edge's: the kick restarts it). */
+  kick(clientId: string): boolean;
+}
+
+/** lal's defaults for an API pull (http_api.go:134-145, var.go:60). */
+const PULL_DEFAULTS = { timeoutMs: 10_000, retryNum: 0, autoStopAfterNoOutMs: -1 } as const;
 
 /** lal's codes and texts (t_http_an__api.go:56-71, t_version.go:202). */
 const ERR = {
@@ -41,10 +54,6 @@ const ERR = {
 
 /** lal's StartRelayPull error codes: 2001 with the Go error text. */
 const START_RELAY_PULL_FAIL = 2001;
-/** lal's ErrDupInStream (lal:pkg/base/error.go:89). */
-const DUP_IN_STREAM = 'lal.logic: in stream already exist at group';
-/** lal's text when neither static nor API relay pull is enabled (group__relay_pull.go:308-310): ours has no relay pull yet. */
-const RELAY_PULL_NOT_ENABLED = 'relay pull not enable';
 
 /** Request bodies are tiny JSON objects; the SRS API already refuses a declared length over 4 KiB. */
 const MAX_BODY_BYTES = 4096;
@@ -142,6 +151,12 @@ export class LalApi {
     const group = this.group(request['stream_name'] as string);
     if (group === undefined) return envelope(ERR.groupNotFound);
     const sessionId = request['session_id'] as string;
+    if (group.pull !== undefined && lalPullSessionId(group.pull.ordinal) === sessionId) {
+      const pullId = group.pull.clientId;
+      if (!this.ctx.relayPulls.kick(pullId) && !this.ctx.kick(pullId, 'kicked by the lal HTTP API')) return envelope(ERR.sessionNotFound);
+      this.ctx.logger.info({ session_id: sessionId, client_id: pullId }, 'lal api: pull kicked');
+      return envelope(ERR.succ);
+    }
     const target = [group.publisher, ...group.players].find((client) => client !== undefined && lalSessionId(client.protocol, client.ordinal) === sessionId);
     if (target === undefined || !this.ctx.kick(target.clientId, 'kicked by the lal HTTP API')) return envelope(ERR.sessionNotFound);
     this.ctx.logger.info({ session_id: sessionId, client_id: target.clientId }, 'lal api: session kicked');
@@ -157,17 +172,29 @@ export class LalApi {
     );
     const empty = { stream_name: '', session_id: '' };
     if (request === undefined) return { ...envelope(ERR.paramMissing), data: empty };
-    let name = typeof request['stream_name'] === 'string' ? request['stream_name'] : '';
-    if (name === '') {
-      const url = request['url'] as string;
-      // lal: the last item of the URL's path (server_manager__api.go:61-70); a URL it cannot parse fails the pull.
-      if (!URL.canParse(url)) return { error_code: START_RELAY_PULL_FAIL, desp: `parse url failed. url=${url}`, data: empty };
-      name = new URL(url).pathname.split('/').pop() ?? '';
+    const int = (key: string, fallback: number): number => (typeof request[key] === 'number' ? request[key] : fallback);
+    const url = request['url'] as string;
+    if (!/^rtmp:/i.test(url)) {
+      // lal takes anything else for RTSP (group__relay_pull.go:216-247); we pull RTMP only.
+      this.ctx.logger.info({ url }, 'lal api: start_relay_pull refused, not an rtmp:// url');
+      return { error_code: START_RELAY_PULL_FAIL, desp: `only rtmp:// relay pulls are supported. url=${url}`, data: empty };
     }
-    const group = this.group(name);
-    const desp = group?.publisher !== undefined ? DUP_IN_STREAM : RELAY_PULL_NOT_ENABLED;
-    this.ctx.logger.info({ stream_name: name, reason: desp }, 'lal api: start_relay_pull refused, relay pull is not supported');
-    return { error_code: START_RELAY_PULL_FAIL, desp, data: empty };
+    const started = this.ctx.relayPulls.start({
+      url,
+      // lal: absent or "" = the last item of the URL's path (server_manager__api.go:61-70).
+      streamName: typeof request['stream_name'] === 'string' ? request['stream_name'] : '',
+      timeoutMs: int('pull_timeout_ms', PULL_DEFAULTS.timeoutMs),
+      retryNum: int('pull_retry_num', PULL_DEFAULTS.retryNum),
+      autoStopAfterNoOutMs: int('auto_stop_pull_after_no_out_ms', PULL_DEFAULTS.autoStopAfterNoOutMs),
+    });
+    if (!started.ok) {
+      this.ctx.logger.info({ url, reason: started.desp }, 'lal api: start_relay_pull refused');
+      return { error_code: START_RELAY_PULL_FAIL, desp: started.desp, data: empty };
+    }
+    const sessionId = lalPullSessionId(started.ordinal);
+    this.ctx.logger.info({ url, stream_name: started.streamName, session_id: sessionId }, 'lal api: relay pull started');
+    // As lal: answered as soon as the dial starts, so the id exists before the connection does.
+    return { ...envelope(ERR.succ), data: { stream_name: started.streamName, session_id: sessionId } };
   }
 
   /** Query `stream_name` (http_api.go:153-169): without a pull session lal answers 1001 or 1003. */
@@ -175,6 +202,8 @@ export class LalApi {
     const name = query.get('stream_name') ?? '';
     const data = { session_id: '' };
     if (name === '') return { ...envelope(ERR.paramMissing), data };
+    const stopped = this.ctx.relayPulls.stop(name);
+    if (stopped !== undefined) return { ...envelope(ERR.succ), data: { session_id: lalPullSessionId(stopped.ordinal) } };
     return { ...envelope(this.group(name) === undefined ? ERR.groupNotFound : ERR.sessionNotFound), data };
   }
 

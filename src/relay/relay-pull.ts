@@ -13,10 +13,11 @@ import { errorMessage } from '../util/error-message.js';
 import { relayFacts } from './relay-facts.js';
 import { generateStreamUrl } from '../session/stream-url.js';
 import { RetryClock, type BackoffLimits } from './retry-clock.js';
-import { upstreamTarget, type PullRequest } from './upstream-url.js';
+import type { UpstreamTarget } from './upstream-url.js';
+import type { RelayEvent } from '../hooks/events.js';
 
 /** Every bound of a pull (srs-wave2-spec §4.2 gives SRS's: 5 s connect, 5 s silence, 3 s between tries). */
-export interface EdgePullLimits extends BackoffLimits {
+export interface PullLimits extends BackoffLimits {
   /** TCP connect + handshake + `connect`, and separately `play`. */
   readonly connectTimeoutMs: number;
   /** No media for this long while the origin publishes: the upstream is dead, try again. */
@@ -25,7 +26,7 @@ export interface EdgePullLimits extends BackoffLimits {
   readonly idleMs: number;
 }
 
-export const DEFAULT_EDGE_PULL_LIMITS: EdgePullLimits = {
+export const DEFAULT_PULL_LIMITS: PullLimits = {
   connectTimeoutMs: 5_000,
   silenceMs: 5_000,
   idleMs: 30_000,
@@ -33,22 +34,47 @@ export const DEFAULT_EDGE_PULL_LIMITS: EdgePullLimits = {
   backoffMaxMs: 30_000,
 };
 
-export interface EdgePullContext {
+export interface PullContext {
   readonly hub: Hub;
   readonly registry: ClientRegistry;
   readonly logger: Logger;
   readonly publishObservers?: PublishObservers | undefined;
-  readonly limits: EdgePullLimits;
+  readonly limits: PullLimits;
   /** Named in the upstream connect with the chain before it, so an origin that is one of ours upstream refuses the loop. */
   readonly instanceId: string;
+  /** Told when an upstream play starts and when that upstream ends (lal on_relay_pull_start/stop). */
+  readonly relayEvents?: ((event: RelayEvent) => void) | undefined;
   readonly random?: () => number;
+}
+
+/** The local stream a pull feeds. */
+export interface PullStream {
+  readonly app: string;
+  readonly stream: string;
+  /** The query asked upstream ('' when none), as the registry shows it. */
+  readonly param: string;
+}
+
+/** Where a pull goes and how long it keeps trying. */
+export interface PullPlan {
+  /** Tried in order, round after round (an edge's origins; lal's one URL). */
+  readonly targets: readonly UpstreamTarget[];
+  /** Server ids the relay chain already passed (loop detection upstream). */
+  readonly relayVia: readonly string[];
+  /** Upstream sessions before the pull gives up, successful ones included (lal pull_retry_num + 1); undefined: forever. */
+  readonly maxAttempts?: number | undefined;
+  /** Replaces the limits' connect timeout (lal pull_timeout_ms). */
+  readonly connectTimeoutMs?: number | undefined;
+  /** The pull gave up after `maxAttempts` and stopped itself. */
+  readonly onGiveUp?: (() => void) | undefined;
 }
 
 const PUBLISHING = Object.freeze({ kind: 'publish' as const });
 
 /**
- * One edge stream's pull from its origins (srs-wave2-spec §4.2): an RTMP
- * play upstream whose media this edge publishes into its own stream, so
+ * One stream's pull from upstream: an edge's from its origins (srs-wave2-spec
+ * §4.2) or a lal relay pull from its URL (lal-lssn-spec A6). An RTMP play
+ * upstream whose media this server publishes into its own stream, so
  * every local viewer of any protocol shares it. Origins are tried in config
  * order and the next one is tried at once when one fails (SRS round-robins
  * on every reconnect); after all failed in a row, the pull waits with
@@ -60,7 +86,7 @@ const PUBLISHING = Object.freeze({ kind: 'publish' as const });
  * registry (`rtmp-pull`): the API lists it as the stream's publisher, and a
  * kick restarts its upstream.
  */
-export class EdgePull implements RegisteredClient {
+export class RelayPull implements RegisteredClient {
   readonly protocol = 'rtmp' as const;
   readonly type = 'rtmp-pull' as const;
   readonly startedAtMs = Date.now();
@@ -76,26 +102,27 @@ export class EdgePull implements RegisteredClient {
   private bytesBefore = 0;
 
   constructor(
-    private readonly ctx: EdgePullContext,
+    private readonly ctx: PullContext,
     private readonly vhost: VhostConfig,
-    private readonly request: PullRequest,
+    private readonly local: PullStream,
+    private readonly plan: PullPlan,
     readonly id: string,
   ) {
     this.publisherRef = { clientId: id };
     this.retry = new RetryClock(ctx.limits, ctx.random);
     this.facts = relayFacts(id, 'rtmp-pull', {
       vhost: vhost.name,
-      app: request.app,
-      stream: request.stream,
-      param: request.param,
-      streamUrl: generateStreamUrl(vhost.name, request.app, request.stream),
+      app: local.app,
+      stream: local.stream,
+      param: local.param,
+      streamUrl: generateStreamUrl(vhost.name, local.app, local.stream),
       streamId: '',
     }, ctx.registry.nextOrdinal('rtmp-pull'));
-    this.log = ctx.logger.child({ cid: id, proto: 'rtmp-pull', vhost: vhost.name, app: request.app, stream: request.stream });
+    this.log = ctx.logger.child({ cid: id, proto: 'rtmp-pull', vhost: vhost.name, app: local.app, stream: local.stream });
   }
 
   get key(): string {
-    return Hub.keyOf(this.vhost.name, this.request.app, this.request.stream);
+    return Hub.keyOf(this.vhost.name, this.local.app, this.local.stream);
   }
 
   /** Registers and runs until {@link stop}. */
@@ -131,35 +158,42 @@ export class EdgePull implements RegisteredClient {
   }
 
   private async run(): Promise<void> {
-    const { origins } = this.vhost.cluster;
+    const { targets, maxAttempts } = this.plan;
+    let sessions = 0;
     while (!this.stopped) {
-      const origin = origins[this.originIndex % origins.length] ?? origins[0]!;
-      const carriedMedia = await this.session(origin);
+      const target = targets[this.originIndex % targets.length] ?? targets[0]!;
+      const carriedMedia = await this.session(target);
       if (this.stopped) return;
+      sessions++;
+      if (maxAttempts !== undefined && sessions >= maxAttempts) {
+        this.log.warn({ attempts: sessions }, 'relay pull: attempts used up, stopping');
+        this.stop('attempts used up');
+        this.plan.onGiveUp?.();
+        return;
+      }
       this.originIndex++;
       this.attempts = carriedMedia ? 0 : this.attempts + 1;
       // The next origin at once; a pause only after every origin failed in a row, and only then are
       // local viewers told the stream stopped (until then a failover is a stall, as SRS's edge).
-      if (this.attempts > 0 && this.attempts % origins.length === 0) {
+      if (this.attempts > 0 && this.attempts % targets.length === 0) {
         this.unpublish();
-        await this.retry.sleep(this.retry.delayMs(this.attempts / origins.length - 1));
+        await this.retry.sleep(this.retry.delayMs(this.attempts / targets.length - 1));
       }
     }
   }
 
   /** One upstream connection; resolves with whether it carried media when it ends. */
-  private async session(origin: { host: string; port: number }): Promise<boolean> {
+  private async session(target: UpstreamTarget): Promise<boolean> {
     const { limits } = this.ctx;
-    const target = upstreamTarget(origin, this.vhost.cluster.vhost, this.request);
-    const where = `${origin.host}:${origin.port}`;
+    const where = target.remote;
     let carriedMedia = false;
     // Media since the watchdog's last look: a flag per message, the clock read once per tick.
     let mediaSinceTick = false;
     let lastMediaMs = Date.now();
     let client: RtmpClient;
     try {
-      const via = [...(this.request.relayVia ?? []), this.ctx.instanceId].join(' ');
-      client = await RtmpClient.connect(target.url, { tcUrl: target.tcUrl, timeoutMs: limits.connectTimeoutMs, connectArgs: { srs_ts_via: via } });
+      const via = [...this.plan.relayVia, this.ctx.instanceId].join(' ');
+      client = await RtmpClient.connect(target.url, { tcUrl: target.tcUrl, timeoutMs: this.plan.connectTimeoutMs ?? limits.connectTimeoutMs, connectArgs: { srs_ts_via: via } });
     } catch (error) {
       this.log.warn({ origin: where, err: errorMessage(error) }, 'edge pull: connect to origin failed');
       return false;
@@ -193,10 +227,14 @@ export class EdgePull implements RegisteredClient {
       }
     }, Math.min(1_000, limits.silenceMs));
     watchdog.unref();
+    let playing = false;
     try {
       await client.play();
       this.log.info({ origin: where, url: target.url, tcUrl: target.tcUrl }, 'edge pull start');
       lastMediaMs = Date.now();
+      playing = !this.stopped;
+      // lal fires on_relay_pull_start on the upstream's Play.Start (client_session.go:551-556).
+      if (playing) this.relayEvent('relay_start', target);
     } catch (error) {
       this.log.warn({ origin: where, err: errorMessage(error) }, 'edge pull: origin refused the play');
       client.close();
@@ -205,8 +243,34 @@ export class EdgePull implements RegisteredClient {
     clearInterval(watchdog);
     this.bytesBefore += client.bytesReceived;
     this.upstream = undefined;
+    // Only a started upstream gets its stop (lal also sends one per failed dial: a difference we keep on purpose).
+    if (playing) this.relayEvent('relay_stop', target);
     if (!this.stopped && carriedMedia) this.log.warn({ origin: where, err: closedBy?.message }, 'edge pull: upstream ended');
     return carriedMedia;
+  }
+
+  private relayEvent(type: RelayEvent['type'], target: UpstreamTarget): void {
+    const emit = this.ctx.relayEvents;
+    if (emit === undefined) return;
+    const stream = this.ctx.hub.get(this.key);
+    const { sendBytes, recvBytes } = this.bytes();
+    emit({
+      type,
+      timeMs: Date.now(),
+      clientId: this.id,
+      ordinal: this.facts.ordinal,
+      url: target.url,
+      remote: target.remote,
+      vhost: this.vhost.name,
+      app: this.local.app,
+      stream: this.local.stream,
+      param: this.local.param,
+      sendBytes,
+      recvBytes,
+      // The pull is the stream's input while it plays (lal counts an established pull as an in session).
+      hasPublisher: type === 'relay_start',
+      hasPlayers: (stream?.players.size ?? 0) > 0,
+    });
   }
 
   /** Claims the local stream for the upstream's media; undefined when a local publisher holds it. */
