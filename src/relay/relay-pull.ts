@@ -204,6 +204,9 @@ export class RelayPull implements RegisteredClient {
     }
     this.upstream = client;
     this.facts.tcUrl = target.tcUrl;
+    // The peer is the upstream (SRS API `ip`, lal's `remote_addr` of the group's pull).
+    this.facts.ip = target.host;
+    this.facts.port = target.port;
     client.onMessage = (kind, timestamp, payload) => {
       mediaSinceTick = true;
       const stream = this.publishing ?? this.publish();

@@ -20,6 +20,9 @@ export interface UpstreamTarget {
   readonly tcUrl: string;
   /** `host:port` of the upstream as the URL names it (logs; lal's relay `remote_addr`). */
   readonly remote: string;
+  /** The upstream's host (no brackets) and port: the pull's peer in the registry. */
+  readonly host: string;
+  readonly port: number;
 }
 
 const RTMP_PORT = 1935;
@@ -41,6 +44,8 @@ export function upstreamTarget(origin: OriginAddress, clusterVhost: string, requ
     url: `rtmp://${host}:${origin.port}/${request.app}/${request.stream}${query}`,
     tcUrl: `rtmp://${vhost ?? host}${portPart}/${request.app}`,
     remote: `${host}:${origin.port}`,
+    host: origin.host,
+    port: origin.port,
   };
 }
 
@@ -48,7 +53,7 @@ export function upstreamTarget(origin: OriginAddress, clusterVhost: string, requ
 export function urlTarget(url: string): UpstreamTarget {
   const parsed = parseRtmpUrl(url);
   const host = parsed.host.includes(':') ? `[${parsed.host}]` : parsed.host;
-  return { url, tcUrl: parsed.tcUrl, remote: `${host}:${parsed.port}` };
+  return { url, tcUrl: parsed.tcUrl, remote: `${host}:${parsed.port}`, host: parsed.host, port: parsed.port };
 }
 
 function upstreamVhost(configured: string, tcUrl: string): string | undefined {

@@ -83,7 +83,7 @@ describe('lal relay pull: API start/stop/kick and static pull, with their events
     used.clients.push(viewer.client);
     await waitFor('media through the pull', () => viewer.media() > 30, 15_000);
     const group = (await lal(server.apiUrl('api/stat/group?stream_name=copy'))).data as { pub: Json; pull: Json; subs: Json[] };
-    expect(group.pull).toMatchObject({ session_id: 'RTMPPULL1', protocol: 'RTMP', base_type: 'PULL' });
+    expect(group.pull).toMatchObject({ session_id: 'RTMPPULL1', protocol: 'RTMP', base_type: 'PULL', remote_addr: `127.0.0.1:${upstream.port}` });
     expect(Number(group.pull.read_bytes_sum)).toBeGreaterThan(10_000);
     expect(group.pub.session_id).toBe('');
     expect(group.subs).toHaveLength(1);
