@@ -1,10 +1,10 @@
-import { DEFAULT_VHOST } from '../config/schema.js';
 import { Hub } from '../core/hub.js';
 import type { Stream } from '../core/stream.js';
 import type { ClientSnapshot, SessionEvent, StreamSnapshot } from '../hooks/events.js';
 import { parseAudioConfig, parseVideoConfig } from '../media/codec-info.js';
 import type { ClientRegistry, RegisteredClient } from './client-registry.js';
 import type { TrafficStats } from './traffic-stats.js';
+import { hubStreamOf } from './stream-url.js';
 
 /**
  * Streams with their clients, read from the registry and the hub when asked
@@ -81,13 +81,6 @@ export class StreamGroups {
       window: { sentBytes: sent.bytes, recvBytes: received.bytes, ms: Math.max(sent.ms, received.ms) },
     };
   }
-}
-
-/** The hub's name of a client's stream: an HLS viewer names `s.m3u8` but watches `s` (its stream_url says which). */
-function hubStreamOf(f: { readonly protocol: string; readonly vhost: string; readonly app: string; readonly stream: string; readonly streamUrl: string }): string {
-  if (f.protocol !== 'hls') return f.stream;
-  const prefix = `${f.vhost === DEFAULT_VHOST ? '' : f.vhost}/${f.app}/`;
-  return f.streamUrl.startsWith(prefix) ? f.streamUrl.slice(prefix.length) : f.stream;
 }
 
 function keyOfClient(client: RegisteredClient): string {

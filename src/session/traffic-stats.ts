@@ -1,4 +1,5 @@
 import { randomStatId } from '../core/ids.js';
+import { hubStreamOf } from './stream-url.js';
 import { Hub } from '../core/hub.js';
 import type { Stream } from '../core/stream.js';
 import type { ClientRegistry, RegisteredClient } from './client-registry.js';
@@ -96,7 +97,8 @@ export class TrafficStats {
       const vhost = this.seenVhost(client.facts.vhost).traffic;
       vhost.sendBytes += sent;
       vhost.recvBytes += received;
-      const stream = this.hub.get(Hub.keyOf(client.facts.vhost, client.facts.app, client.facts.stream));
+      // An HLS viewer names `s.m3u8` but its bytes are those of stream `s`.
+      const stream = this.hub.get(Hub.keyOf(client.facts.vhost, client.facts.app, hubStreamOf(client.facts)));
       if (stream === undefined) continue;
       const totals = this.ofStream(stream);
       totals.sendBytes += sent;
