@@ -1,28 +1,18 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { SrsError } from '../errors.js';
-import { splitAggregate } from '../rtmp/aggregate.js';
 import { amfProperties, newAmfObject, type AmfValue } from '../rtmp/amf-value.js';
-import { encodeAmf0 } from '../rtmp/amf0.js';
-import { ChunkReader, type MessageSink } from '../rtmp/chunk-reader.js';
-import { ChunkWriter, MEDIA_CSID } from '../rtmp/chunk-writer.js';
-import { decodeCommand, type RtmpCommand } from '../rtmp/commands.js';
-import { ChunkStreamId, MessageType, StatusCode, UserControlType } from '../rtmp/constants.js';
-import { DEFAULT_RTMP_LIMITS, type PublishType } from '../rtmp/connection.js';
-import { HELLO_BYTES, answerServerHello, createClientHello, type ClientHello, type HandshakeState } from '../rtmp/handshake.js';
-import { PACKET_BYTES } from '../rtmp/handshake-digest.js';
-import {
-  acknowledgementMessage,
-  decodeControlMessage,
-  isControlMessage,
-  setBufferLengthMessage,
-  setChunkSizeMessage,
-  userControlMessage,
-} from '../rtmp/messages.js';
+import type { MediaKind } from '../rtmp/channel.js';
+import { CONNECT_TRANSACTION_ID, RtmpClientConnection, type RtmpClientEvent, type StatusInfo } from '../rtmp/client-connection.js';
+import type { RtmpCommand } from '../rtmp/commands.js';
+import { StatusCode } from '../rtmp/constants.js';
+import type { PublishType } from '../rtmp/connection.js';
+import type { HandshakeState } from '../rtmp/handshake.js';
 import { RtmpClientError } from './rtmp-client-error.js';
-import { parseRtmpUrl, type RtmpUrl } from './rtmp-url.js';
+import { parseRtmpUrl } from './rtmp-url.js';
 
 /** Re-exported: what publish()/play()/connect() reject with. */
 export { RtmpClientError } from './rtmp-client-error.js';
+export type { StatusInfo } from '../rtmp/client-connection.js';
 
 /** Options of {@link RtmpClient.connect}. */
 export interface RtmpClientOptions {
@@ -44,34 +34,17 @@ export interface RtmpClientOptions {
   handshakeState?: HandshakeState;
 }
 
-/** A status the server sent with onStatus. */
-export interface StatusInfo {
-  level: string;
-  code: string;
-  description: string;
-}
-
-type MediaKind = 'audio' | 'video' | 'data';
 type Pending = { resolve: (command: RtmpCommand) => void; reject: (error: Error) => void };
 type StatusWait = { code: string; resolve: () => void; reject: (error: Error) => void };
 
-const MEDIA_TYPE_ID = { audio: MessageType.Audio, video: MessageType.Video, data: MessageType.Amf0Data } as const;
 const DEFAULT_TIMEOUT_MS = 10_000;
-const AMF_LIMITS = { maxDepth: DEFAULT_RTMP_LIMITS.maxAmfDepth, maxStringBytes: DEFAULT_RTMP_LIMITS.maxAmfStringBytes };
-const DEFAULT_CHUNK_SIZE = 4096;
-/** SetBufferLength a player announces after play (ffmpeg: 3 s). */
-const PLAY_BUFFER_MS = 3000;
-const S0S1S2_BYTES = HELLO_BYTES + PACKET_BYTES;
-
-function textOf(value: AmfValue): string {
-  return typeof value === 'string' ? value : '';
-}
 
 /**
- * An RTMP client (publish or play) on one TCP socket, used by the tests, the
- * benchmark and later relay/edge. The play path is cheap on purpose: chunks
- * go through one ChunkReader, media is handed to `onMessage` as received
- * (no AMF decoding, no per-message closures).
+ * An RTMP client (publish or play) on one TCP socket: the socket, the
+ * promises and the timeouts around the sans-I/O {@link RtmpClientConnection},
+ * which owns the protocol. Used by the relays, the tests and the benchmark.
+ * The play path stays cheap: media is handed to `onMessage` as received, no
+ * AMF decoding.
  */
 export class RtmpClient {
   /** Stream name from the URL, query included. */
@@ -84,29 +57,24 @@ export class RtmpClient {
   readonly closed: Promise<Error | undefined>;
 
   private result: Record<string, unknown> = {};
-  private received = 0;
-  private ackedBytes = 0;
-  private ackWindowBytes = 0;
-  private handshake: { hello: ClientHello; bytes: Buffer; length: number } | undefined;
-  private readonly reader = new ChunkReader(DEFAULT_RTMP_LIMITS);
-  private readonly writer = new ChunkWriter();
+  private readonly connection: RtmpClientConnection;
   private readonly pending = new Map<number, Pending>();
   private statusWait: StatusWait | undefined;
-  private nextTransactionId = 2;
   private streamId = 0;
   private closeError: Error | undefined;
   private isClosed = false;
   private resolveClosed!: (error: Error | undefined) => void;
   private readonly timeoutMs: number;
-  private readonly sink: MessageSink = { onMessage: (typeId, timestamp, _streamId, payload) => this.dispatch(typeId, timestamp, payload) };
 
   private constructor(
     private readonly socket: Socket,
-    private readonly url: RtmpUrl,
-    private readonly options: RtmpClientOptions,
+    connection: RtmpClientConnection,
+    streamName: string,
+    timeoutMs: number | undefined,
   ) {
-    this.streamName = url.streamName;
-    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.connection = connection;
+    this.streamName = streamName;
+    this.timeoutMs = timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     socket.setNoDelay(true);
     socket.on('data', this.onData);
@@ -117,9 +85,17 @@ export class RtmpClient {
   /** Connects, handshakes and sends `connect`; resolves after its `_result`. Rejects with RtmpClientError. */
   static connect(url: string, options: RtmpClientOptions = {}): Promise<RtmpClient> {
     const parsed = parseRtmpUrl(url);
+    const connection = new RtmpClientConnection({
+      app: parsed.app,
+      tcUrl: options.tcUrl ?? parsed.tcUrl,
+      pageUrl: options.pageUrl,
+      connectArgs: options.connectArgs,
+      complexHandshake: options.complexHandshake,
+      chunkSize: options.chunkSize,
+      handshakeState: options.handshakeState,
+    });
     const socket = netConnect({ host: parsed.host, port: parsed.port });
-    const client = new RtmpClient(socket, parsed, options);
-    return client.start();
+    return new RtmpClient(socket, connection, parsed.streamName, options.timeoutMs).start();
   }
 
   /** The info object of connect's `_result` (level, code, description, data...). */
@@ -129,7 +105,7 @@ export class RtmpClient {
 
   /** Bytes received on the socket so far, handshake included. */
   get bytesReceived(): number {
-    return this.received;
+    return this.connection.bytesReceived;
   }
 
   /** Bytes written but not yet taken by the kernel: a relay drops media above its bound. */
@@ -144,38 +120,30 @@ export class RtmpClient {
 
   /** releaseStream, FCPublish, createStream, publish; resolves on NetStream.Publish.Start. */
   async publish(type: PublishType = 'live'): Promise<void> {
-    const name = this.streamName;
     // The three calls leave in one segment, as ffmpeg's do (it sends them back to back and Nagle joins them).
-    this.socket.cork();
-    this.invoke(ChunkStreamId.OverConnection, 0, 'releaseStream', this.takeTransactionId(), null, name);
-    this.invoke(ChunkStreamId.OverConnection, 0, 'FCPublish', this.takeTransactionId(), null, name);
-    const created = this.createStream();
-    this.socket.uncork();
-    await created;
+    this.connection.preparePublish(this.streamName);
+    await this.createStream();
     const started = this.waitStatus(StatusCode.PublishStart);
-    this.invoke(ChunkStreamId.OverStream, this.streamId, 'publish', this.takeTransactionId(), null, name, type);
+    this.connection.publish(this.streamId, this.streamName, type);
+    this.flush();
     await started;
   }
 
   /**
    * createStream, play; resolves on NetStream.Play.Start. `durationMs`
-   * asks the server to stop after that much media, sent in milliseconds as
-   * librtmp does (`rtmpdump -B`); absent: play to the end.
+   * asks the server to stop after that much media (see RtmpClientConnection.play).
    */
   async play(options: { durationMs?: number } = {}): Promise<void> {
     await this.createStream();
     const started = this.waitStatus(StatusCode.PlayStart);
-    const args: (string | number | null)[] = [null, this.streamName, -2];
-    if (options.durationMs !== undefined) args.push(options.durationMs);
-    this.invoke(ChunkStreamId.OverStream, this.streamId, 'play', this.takeTransactionId(), ...args);
-    this.write(this.writer.encode(setBufferLengthMessage(this.streamId, PLAY_BUFFER_MS), ChunkStreamId.ProtocolControl));
+    this.connection.play(this.streamId, this.streamName, options.durationMs);
+    this.flush();
     await started;
   }
 
   /** Sends one media message on the published stream; returns socket.write's result (false = back off). */
   sendMedia(kind: MediaKind, timestamp: number, payload: Buffer): boolean {
-    const message = { typeId: MEDIA_TYPE_ID[kind], timestamp, streamId: this.streamId, payload };
-    return this.write(this.writer.encode(message, MEDIA_CSID[kind]));
+    return this.write(this.connection.encodeMedia(kind, timestamp, this.streamId, payload));
   }
 
   /** Closes the socket at once. */
@@ -184,12 +152,10 @@ export class RtmpClient {
   }
 
   private start(): Promise<RtmpClient> {
-    const hello = createClientHello(this.options.complexHandshake ?? true, this.options.handshakeState?.random.source);
-    this.handshake = { hello, bytes: Buffer.allocUnsafe(S0S1S2_BYTES), length: 0 };
     const connected = new Promise<RtmpClient>((resolve, reject) => {
-      this.pending.set(1, { resolve: (command) => resolve(this.onConnected(command)), reject });
+      this.pending.set(CONNECT_TRANSACTION_ID, { resolve: (command) => resolve(this.onConnected(command)), reject });
     });
-    this.socket.once('connect', () => this.socket.write(hello.c0c1));
+    this.socket.once('connect', () => this.write(this.connection.start()));
     return this.withTimeout(connected, 'connect');
   }
 
@@ -199,104 +165,30 @@ export class RtmpClient {
     return this;
   }
 
-  /** After S0S1S2: C2, Set Chunk Size and connect leave in one write. */
-  private finishHandshake(s0s1s2: Buffer, rest: Buffer): void {
-    const hello = (this.handshake as { hello: ClientHello }).hello;
-    this.handshake = undefined;
-    const shared = this.options.handshakeState;
-    const { c2 } = answerServerHello(s0s1s2, hello, shared?.random.source, shared?.digestHint);
-    const chunkSize = this.options.chunkSize ?? DEFAULT_CHUNK_SIZE;
-    const control = this.writer.encode(setChunkSizeMessage(chunkSize), ChunkStreamId.ProtocolControl);
-    this.writer.setChunkSize(chunkSize);
-    const commandObject = Object.assign(newAmfObject(), {
-      app: this.url.app,
-      flashVer: 'FMLE/3.0 (compatible; srs-ts)',
-      tcUrl: this.options.tcUrl ?? this.url.tcUrl,
-      fpad: false,
-      capabilities: 15,
-      audioCodecs: 4071,
-      videoCodecs: 252,
-      videoFunction: 1,
-      pageUrl: this.options.pageUrl ?? '',
-      objectEncoding: 0,
-    });
-    const extra = this.options.connectArgs === undefined ? [] : [Object.assign(newAmfObject(), this.options.connectArgs)];
-    const connect = this.encodeInvoke(ChunkStreamId.OverConnection, 0, 'connect', 1, commandObject, ...extra);
-    this.write(Buffer.concat([c2, control, connect]));
-    if (rest.length > 0) this.reader.feed(rest, this.sink);
-  }
-
   private readonly onData = (bytes: Buffer): void => {
-    this.received += bytes.length;
     try {
-      const handshake = this.handshake;
-      if (handshake !== undefined) {
-        const count = Math.min(S0S1S2_BYTES - handshake.length, bytes.length);
-        bytes.copy(handshake.bytes, handshake.length, 0, count);
-        handshake.length += count;
-        if (handshake.length === S0S1S2_BYTES) this.finishHandshake(handshake.bytes, bytes.subarray(count));
-      } else {
-        this.reader.feed(bytes, this.sink);
-      }
-      if (this.ackWindowBytes > 0 && this.received - this.ackedBytes >= this.ackWindowBytes) {
-        this.ackedBytes = this.received;
-        this.write(this.writer.encode(acknowledgementMessage(this.received % 2 ** 32), ChunkStreamId.ProtocolControl));
-      }
+      const events = this.connection.feed(bytes);
+      this.flush();
+      for (const event of events) this.onEvent(event);
     } catch (error) {
       this.socket.destroy(error instanceof Error ? error : new Error(String(error)));
     }
   };
 
-  private dispatch(typeId: number, timestamp: number, payload: Buffer): void {
-    switch (typeId) {
-      case MessageType.Audio:
-        this.onMessage?.('audio', timestamp, payload);
-        return;
-      case MessageType.Video:
-        this.onMessage?.('video', timestamp, payload);
-        return;
-      case MessageType.Amf0Data:
-        this.onMessage?.('data', timestamp, payload);
-        return;
-      case MessageType.Amf3Data:
-        if (payload.length > 1) this.onMessage?.('data', timestamp, payload.subarray(1));
-        return;
-      case MessageType.Aggregate:
-        splitAggregate(payload, timestamp, (subType, subTimestamp, subPayload) => {
-          if (subType !== MessageType.Aggregate) this.dispatch(subType, subTimestamp, subPayload);
-        });
-        return;
-      case MessageType.Amf0Command:
-      case MessageType.Amf3Command:
-        this.onCommand(decodeCommand(typeId, payload, AMF_LIMITS));
-        return;
-      default:
-        if (isControlMessage(typeId) && payload.length > 0) this.onControl(typeId, payload);
-    }
-  }
-
-  private onControl(typeId: number, payload: Buffer): void {
-    const control = decodeControlMessage(typeId, payload);
-    if (control.type === 'set-chunk-size') this.reader.setChunkSize(control.chunkSize);
-    else if (control.type === 'abort') this.reader.abort(control.csid);
-    else if (control.type === 'window-ack-size') this.ackWindowBytes = control.windowBytes;
-    else if (control.type === 'ping-request') {
-      this.write(this.writer.encode(userControlMessage(UserControlType.PingResponse, control.timestamp), ChunkStreamId.ProtocolControl));
-    }
-  }
-
-  private onCommand(command: RtmpCommand): void {
-    if (command.name === '_result' || command.name === '_error') {
-      const pending = this.pending.get(command.transactionId);
-      if (pending === undefined) return;
-      this.pending.delete(command.transactionId);
-      if (command.name === '_result') pending.resolve(command);
-      else pending.reject(this.errorFrom(command.args[0] ?? null, 'ERR_RTMP_CALL_FAILED'));
+  private onEvent(event: RtmpClientEvent): void {
+    if (event.type === 'media') {
+      this.onMessage?.(event.kind, event.timestamp, event.payload);
       return;
     }
-    if (command.name !== 'onStatus') return;
-    const info = amfProperties(command.args[0] ?? null) ?? newAmfObject();
-    const status: StatusInfo = { level: textOf(info['level']), code: textOf(info['code']), description: textOf(info['description']) };
+    if (event.type === 'result') {
+      const pending = this.pending.get(event.transactionId);
+      if (pending === undefined) return;
+      this.pending.delete(event.transactionId);
+      if (event.ok) pending.resolve(event.command);
+      else pending.reject(this.errorFrom(event.command.args[0] ?? null, 'ERR_RTMP_CALL_FAILED'));
+      return;
+    }
+    const { status } = event;
     this.onStatus?.(status);
     const wait = this.statusWait;
     if (wait === undefined) return;
@@ -316,9 +208,9 @@ export class RtmpClient {
   }
 
   private async createStream(): Promise<void> {
-    const tid = this.takeTransactionId();
+    const tid = this.connection.createStream();
     const result = new Promise<RtmpCommand>((resolve, reject) => this.pending.set(tid, { resolve, reject }));
-    this.invoke(ChunkStreamId.OverConnection, 0, 'createStream', tid, null);
+    this.flush();
     const command = await this.withTimeout(result, 'createStream');
     const streamId = command.args[0];
     if (typeof streamId !== 'number') throw new RtmpClientError('ERR_RTMP_CALL_FAILED', 'createStream returned no stream id');
@@ -343,16 +235,10 @@ export class RtmpClient {
     return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
   }
 
-  private takeTransactionId(): number {
-    return this.nextTransactionId++;
-  }
-
-  private encodeInvoke(csid: number, streamId: number, ...values: AmfValue[]): Buffer {
-    return this.writer.encode({ typeId: MessageType.Amf0Command, timestamp: 0, streamId, payload: encodeAmf0(...values) }, csid);
-  }
-
-  private invoke(csid: number, streamId: number, ...values: AmfValue[]): void {
-    this.write(this.encodeInvoke(csid, streamId, ...values));
+  /** Writes what the connection produced (replies, acknowledgements, our calls) in one write. */
+  private flush(): void {
+    const output = this.connection.takeOutput();
+    if (output !== undefined) this.write(output);
   }
 
   private write(bytes: Buffer): boolean {
@@ -379,4 +265,8 @@ export class RtmpClient {
     }
     this.resolveClosed(this.closeError);
   }
+}
+
+function textOf(value: AmfValue | undefined): string {
+  return typeof value === 'string' ? value : '';
 }

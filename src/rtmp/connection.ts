@@ -1,7 +1,6 @@
 import { ProtocolError } from '../errors.js';
-import { splitAggregate } from './aggregate.js';
 import type { AmfLimits } from './amf-value.js';
-import { ChunkReader, type MessageSink } from './chunk-reader.js';
+import { RtmpChannel, type ChannelHandler, type MediaKind } from './channel.js';
 import { ChunkWriter, MEDIA_CSID } from './chunk-writer.js';
 import {
   connectResult,
@@ -15,18 +14,10 @@ import {
   type ConnectInfo,
   type OutgoingMessage,
 } from './commands.js';
-import { ChunkStreamId, MessageType, PeerBandwidthLimit, RtmpSize, UserControlType } from './constants.js';
+import { ChunkStreamId, PeerBandwidthLimit, RtmpSize, UserControlType } from './constants.js';
 import { HandshakeAcceptor } from './handshake-acceptor.js';
 import type { HandshakeState, RandomSource } from './handshake.js';
-import {
-  acknowledgementMessage,
-  decodeControlMessage,
-  isControlMessage,
-  setChunkSizeMessage,
-  setPeerBandwidthMessage,
-  userControlMessage,
-  windowAckSizeMessage,
-} from './messages.js';
+import { setChunkSizeMessage, setPeerBandwidthMessage, userControlMessage, windowAckSizeMessage } from './messages.js';
 import { StreamCommandHandler, type RtmpEvent } from './stream-commands.js';
 
 /** Re-exported so the session imports the whole connection API from one module. */
@@ -105,14 +96,14 @@ type Phase = 'handshake' | 'connect' | 'connected';
  * decision come from the accept and reject methods. Write every Buffer in
  * the order it is produced: the chunk header compression depends on it.
  */
-export class RtmpServerConnection implements MessageSink {
+export class RtmpServerConnection implements ChannelHandler {
   readonly limits: RtmpLimits;
   readonly clientId: string;
   private phase: Phase = 'handshake';
   /** Dropped once C2 is in: a session keeps only the two facts below, not the 3 KiB of hello buffers. */
   private handshake: HandshakeAcceptor | undefined;
   private handshakeFacts = { isComplex: false, isC2Verified: false };
-  private readonly reader: ChunkReader;
+  private readonly channel: RtmpChannel;
   /** Media csids are written by the players with shared bytes, so this writer never compresses on them. */
   private readonly writer = new ChunkWriter(RtmpSize.defaultChunkSize, [MEDIA_CSID.audio, MEDIA_CSID.video, MEDIA_CSID.data]);
   private readonly streams: StreamCommandHandler;
@@ -122,16 +113,12 @@ export class RtmpServerConnection implements MessageSink {
   private held: OutgoingMessage[] | undefined;
   private events: RtmpEvent[] = [];
   private objectEncoding = 0;
-  private receivedBytes = 0;
-  private ackedBytes = 0;
-  private ackWindowBytes: number;
 
   constructor(options: RtmpServerConnectionOptions) {
     this.limits = { ...DEFAULT_RTMP_LIMITS, ...options.limits };
     this.clientId = options.clientId;
-    this.ackWindowBytes = options.inAckSize ?? 0;
     this.amfLimits = { maxDepth: this.limits.maxAmfDepth, maxStringBytes: this.limits.maxAmfStringBytes };
-    this.reader = new ChunkReader(this.limits);
+    this.channel = new RtmpChannel(this.limits, this, options.inAckSize ?? 0);
     const shared = options.handshakeState;
     this.handshake = new HandshakeAcceptor(options.randomBytes ?? shared?.random.source, options.verifyC2 ?? false, shared?.digestHint);
     this.streams = new StreamCommandHandler(
@@ -157,7 +144,7 @@ export class RtmpServerConnection implements MessageSink {
 
   /** Feeds received bytes; returns the events in order. Throws ProtocolError (typed code) on bad input. */
   feed(bytes: Buffer): RtmpEvent[] {
-    this.receivedBytes += bytes.length;
+    this.channel.countReceived(bytes.length);
     let rest = bytes;
     if (this.handshake !== undefined) {
       const step = this.handshake.feed(bytes);
@@ -169,8 +156,7 @@ export class RtmpServerConnection implements MessageSink {
       this.events.push({ type: 'handshake-done' });
       rest = step.rest;
     }
-    if (rest.length > 0) this.reader.feed(rest, this);
-    this.acknowledgeIfDue();
+    this.channel.feedChunks(rest);
     return this.takeEvents();
   }
 
@@ -199,7 +185,7 @@ export class RtmpServerConnection implements MessageSink {
     parts.push(this.writer.encode(setChunkSizeMessage(chunkSize), control));
     this.writer.setChunkSize(chunkSize);
     // A window the peer asked for (WindowAckSize before connect) wins over the vhost's.
-    if (options.inAckSize !== undefined && options.inAckSize > 0 && this.ackWindowBytes === 0) this.ackWindowBytes = options.inAckSize;
+    if (options.inAckSize !== undefined) this.channel.setDefaultAckWindow(options.inAckSize);
     parts.push(this.encode(connectResult({ ...options, objectEncoding: this.objectEncoding })));
     parts.push(this.encode(onBWDone()));
     const held = this.held ?? [];
@@ -233,69 +219,14 @@ export class RtmpServerConnection implements MessageSink {
     return this.writer.encode(userControlMessage(UserControlType.StreamEof, streamId), ChunkStreamId.ProtocolControl);
   }
 
-  /** @internal MessageSink: one complete message from the chunk reader. */
-  onMessage(typeId: number, timestamp: number, streamId: number, payload: Buffer): void {
-    // SRS logs and skips empty messages; none of them means anything.
-    if (payload.length === 0) return;
-    if (isControlMessage(typeId)) {
-      this.onControl(typeId, payload);
-      return;
-    }
-    if (typeId === MessageType.Amf0Command || typeId === MessageType.Amf3Command) {
-      this.onCommand(typeId, streamId, payload);
-      return;
-    }
-    // SRS ignores everything but control and commands until connect has been accepted.
-    if (this.phase !== 'connected') return;
-    if (typeId === MessageType.Aggregate) {
-      // Sub-messages are media only: a nested aggregate is ignored, so nesting cannot recurse.
-      splitAggregate(payload, timestamp, (subType, subTimestamp, subPayload) => this.onMedia(subType, subTimestamp, streamId, subPayload));
-      return;
-    }
-    this.onMedia(typeId, timestamp, streamId, payload);
+  /** @internal ChannelHandler: SRS ignores media until connect has been accepted. */
+  media(kind: MediaKind, timestamp: number, streamId: number, payload: Buffer): void {
+    if (this.phase === 'connected') this.events.push({ type: 'media', kind, timestamp, streamId, payload });
   }
 
-  private onMedia(typeId: number, timestamp: number, streamId: number, payload: Buffer): void {
-    switch (typeId) {
-      case MessageType.Audio:
-        this.events.push({ type: 'media', kind: 'audio', timestamp, streamId, payload });
-        return;
-      case MessageType.Video:
-        this.events.push({ type: 'media', kind: 'video', timestamp, streamId, payload });
-        return;
-      case MessageType.Amf0Data:
-        this.events.push({ type: 'media', kind: 'data', timestamp, streamId, payload });
-        return;
-      case MessageType.Amf3Data:
-        // Type 15 = format byte + AMF0 values: drop the byte so consumers see AMF0, as for type 18.
-        if (payload.length > 1) this.events.push({ type: 'media', kind: 'data', timestamp, streamId, payload: payload.subarray(1) });
-        return;
-      default:
-        // Shared objects (16, 19), nested aggregates and unknown types: SRS ignores them too.
-        return;
-    }
-  }
-
-  private onControl(typeId: number, payload: Buffer): void {
-    const control = decodeControlMessage(typeId, payload);
-    switch (control.type) {
-      case 'set-chunk-size':
-        this.reader.setChunkSize(control.chunkSize);
-        return;
-      case 'abort':
-        this.reader.abort(control.csid);
-        return;
-      case 'window-ack-size':
-        // The peer asks to be acknowledged every windowBytes (RTMP 5.4.4); 0 would mean "ack every feed".
-        if (control.windowBytes > 0) this.ackWindowBytes = control.windowBytes;
-        return;
-      case 'ping-request':
-        this.send({ ...userControlMessage(UserControlType.PingResponse, control.timestamp), csid: ChunkStreamId.ProtocolControl });
-        return;
-      default:
-        // Acknowledgements, peer bandwidth, buffer length and stream events need no answer.
-        return;
-    }
+  /** @internal ChannelHandler. */
+  command(typeId: number, streamId: number, payload: Buffer): void {
+    this.onCommand(typeId, streamId, payload);
   }
 
   private onCommand(typeId: number, streamId: number, payload: Buffer): void {
@@ -313,13 +244,8 @@ export class RtmpServerConnection implements MessageSink {
     this.streams.handle(command, streamId);
   }
 
-  private acknowledgeIfDue(): void {
-    if (this.ackWindowBytes <= 0 || this.receivedBytes - this.ackedBytes < this.ackWindowBytes) return;
-    this.ackedBytes = this.receivedBytes;
-    this.send({ ...acknowledgementMessage(this.receivedBytes % 2 ** 32), csid: ChunkStreamId.ProtocolControl });
-  }
-
-  private send(message: OutgoingMessage): void {
+  /** @internal ChannelHandler; also the stream commands' replies. Held while connect awaits its answer. */
+  send(message: OutgoingMessage): void {
     if (this.held !== undefined) this.held.push(message);
     else this.output.push(this.encode(message));
   }
