@@ -20,6 +20,7 @@ import { HlsService } from './hls/hls-service.js';
 import { EdgeService, type EdgeServiceOptions } from './relay/edge-service.js';
 import { ForwardService, type ForwardServiceOptions } from './relay/forward-service.js';
 import { LalPulls } from './relay/lal-pulls.js';
+import { OriginTokenTraverse } from './relay/token-traverse.js';
 import { DEFAULT_PULL_LIMITS } from './relay/relay-pull.js';
 import { LalApi } from './server/http/api/lal-api.js';
 import { StreamGroups } from './session/stream-groups.js';
@@ -136,6 +137,7 @@ export class App {
       publishObservers,
       playObservers,
       instanceId,
+      tokenTraverse: new OriginTokenTraverse(options.logger),
     };
     const connIds = new ConnIdSequence();
     this.rtmp = new RtmpServer({

@@ -8,7 +8,7 @@ const DEFAULT_ORIGIN_PORT = 1935;
 
 /**
  * vhost `cluster { ... }` -> ClusterConfig (srs-wave2-spec §4.1; SRS reads
- * no env for it). What an edge does not do yet is warned: token_traverse,
+ * no env for it). What an edge does not do yet is warned:
  * debug_srs_upnode (the generic warning: no `srs_*` connect object is sent),
  * HTTP upstreams (`protocol flv|flvs`, `follow_client`), and the origin
  * cluster (`origin_cluster`, `coworkers`).
@@ -27,10 +27,12 @@ export function buildCluster(vhost: Directive): { config: ClusterConfig; warning
     throw errorAt(originOf(modeDirective as Directive), `vhost.cluster.origin is required for mode remote of ${displayText(vhost.args[0] ?? '')}`);
   }
   const vhostDirective = firstChild(c, 'vhost');
+  const traverseDirective = firstChild(c, 'token_traverse');
   const config: ClusterConfig = {
     mode,
     origins,
     vhost: vhostDirective === undefined ? d.vhost : singleArg(vhostDirective, 'vhost.cluster.vhost').text,
+    tokenTraverse: traverseDirective === undefined ? false : parseOnOff(singleArg(traverseDirective, 'vhost.cluster.token_traverse')),
   };
   const warnings: ConfigWarning[] = [];
   const warn = (directive: Directive, message: string): void => {
@@ -40,8 +42,6 @@ export function buildCluster(vhost: Directive): { config: ClusterConfig; warning
     const directive = firstChild(c, key);
     return directive !== undefined && parseOnOff(singleArg(directive, `vhost.cluster.${key}`)) ? directive : undefined;
   };
-  const traverse = switchedOn('token_traverse');
-  if (traverse !== undefined) warn(traverse, `${NOT_SUPPORTED} (each viewer's own on_play at the edge checks its token)`);
   const protocol = firstChild(c, 'protocol');
   if (protocol !== undefined && singleArg(protocol, 'vhost.cluster.protocol').text !== 'rtmp') warn(protocol, `${NOT_SUPPORTED} (the edge pulls over RTMP)`);
   const follow = switchedOn('follow_client');

@@ -35,7 +35,7 @@ export const DEFAULTS = {
   // SRS get_vhost_http_remux_* (srs_app_config.cpp:8534-8710).
   httpRemux: { enabled: false, mount: '[vhost]/[app]/[stream].flv', fastCacheSec: 0, dropIfNotMatch: true, hasAudio: true, hasVideo: true, guessHasAv: true },
   // SRS get_hls_* (srs_app_config.cpp:6899-7396, srs-wave2-spec §2.1).
-  cluster: { mode: 'local', origins: [], vhost: '[vhost]' },
+  cluster: { mode: 'local', origins: [], vhost: '[vhost]', tokenTraverse: false },
   forward: { enabled: false, destinations: [] },
   hls: {
     enabled: false, fragmentSec: 10, tdRatio: 1.0, aofRatio: 2.1, windowSec: 60, onError: 'continue', path: './objs/nginx/html',

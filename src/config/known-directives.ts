@@ -127,7 +127,7 @@ export const HONOURED: KnownBlock = {
       'hls_ts_floor', 'hls_entry_prefix', 'hls_acodec', 'hls_vcodec', 'hls_cleanup', 'hls_dispose', 'hls_wait_keyframe', 'hls_nb_notify',
       'hls_ctx', 'hls_ts_ctx', 'hls_keys', 'hls_dts_directly', 'hls_storage', 'hls_mount',
     ),
-    // token_traverse, protocol, follow_client, origin_cluster, coworkers are read and warned about in build-cluster.ts.
+    // protocol, follow_client, origin_cluster, coworkers are read and warned about in build-cluster.ts.
     cluster: names('mode', 'origin', 'vhost', 'token_traverse', 'protocol', 'follow_client', 'origin_cluster', 'coworkers'),
     // backend is read and warned about in build-forward.ts.
     forward: names('enabled', 'destination', 'backend'),

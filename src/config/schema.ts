@@ -130,6 +130,8 @@ export interface ClusterConfig {
   readonly origins: readonly OriginAddress[];
   /** The vhost asked of the origin; `[vhost]` is the edge vhost's name (SRS default). */
   readonly vhost: string;
+  /** Each client's own token is checked at the origin before the edge admits it (srs-wave2-spec §4.5; default off). */
+  readonly tokenTraverse: boolean;
 }
 
 /** What HLS does when writing fails (srs-wave2-spec §2.1 hls_on_error; ours honours `continue`, §6.6). */

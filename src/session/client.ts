@@ -29,6 +29,26 @@ export interface LifecycleContext {
    * a directory share): a relay that names it in its chain is a loop.
    */
   readonly instanceId?: string;
+  /** Asks an edge vhost's origin about each client's token (`cluster { token_traverse on; }`); absent: never asked. */
+  readonly tokenTraverse?: TokenTraverse;
+}
+
+/** What the origin is asked with: the client's own URL parts and token. */
+export interface TraverseRequest {
+  readonly kind: 'publish' | 'play';
+  readonly app: string;
+  readonly stream: string;
+  readonly param: string;
+  /** The client's tcUrl, query included; '' for HTTP viewers. */
+  readonly tcUrl: string;
+  readonly pageUrl: string;
+}
+
+export type TraverseVerdict = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+
+/** The edge's token traverse (relay/token-traverse.ts); resolves, never rejects; honours `signal` (the client left). */
+export interface TokenTraverse {
+  check(vhost: VhostConfig, request: TraverseRequest, signal: AbortSignal): Promise<TraverseVerdict>;
 }
 
 /** What a joining player asked with: its query and tcUrl, and the servers its relay chain passed. */
@@ -292,6 +312,11 @@ export class Client implements RegisteredClient {
     if (intent.kind === 'play' && instanceId !== undefined && request.relayVia?.includes(instanceId) === true) {
       return refused('relay_loop', `relay loop: this server (${instanceId}) is already upstream of this pull`, 'rejected');
     }
+    if (vhost.cluster.mode === 'remote' && vhost.cluster.tokenTraverse && this.ctx.tokenTraverse !== undefined) {
+      const traversed = await this.traverse(vhost, intent.kind);
+      if (this.closed) return refused('closed', 'client closed', 'client_close');
+      if (!traversed.ok) return refused('traverse_denied', `token traverse: ${traversed.reason}`, 'rejected');
+    }
     const referDenied = checkRefer(vhost.refer, failed, this.facts.pageUrl);
     if (referDenied !== undefined) return refused('refer', referDenied, 'rejected');
     const denied = checkSecurity(vhost.security, failed, this.facts.ip);
@@ -377,6 +402,18 @@ export class Client implements RegisteredClient {
     this.gateAbort = controller;
     try {
       return await this.ctx.hooks.gate(event, controller.signal);
+    } finally {
+      if (this.gateAbort === controller) this.gateAbort = undefined;
+    }
+  }
+
+  /** SRS: after identify, before the security check (srs-wave2-spec §4.5); cancelled like a gate when the client goes. */
+  private async traverse(vhost: VhostConfig, kind: 'publish' | 'play'): Promise<TraverseVerdict> {
+    const controller = new AbortController();
+    this.gateAbort = controller;
+    const f = this.facts;
+    try {
+      return await (this.ctx.tokenTraverse as TokenTraverse).check(vhost, { kind, app: f.app, stream: f.stream, param: f.param, tcUrl: f.tcUrl, pageUrl: f.pageUrl }, controller.signal);
     } finally {
       if (this.gateAbort === controller) this.gateAbort = undefined;
     }

@@ -24,7 +24,9 @@ export type RefusalCode =
   /** The client went away while a gate was waiting: nothing to answer. */
   | 'closed'
   /** A relay whose chain of upstream servers already holds this one (an edge loop). */
-  | 'relay_loop';
+  | 'relay_loop'
+  /** `token_traverse`: the origin refused the client's token, or no origin answered. */
+  | 'traverse_denied';
 
 export interface Refusal {
   readonly code: RefusalCode;

@@ -29,7 +29,7 @@ const DEFAULT_VHOST: VhostConfig = {
     m3u8File: '[app]/[stream].m3u8', tsFile: '[app]/[stream]-[seq].ts', tsFloor: false, entryPrefix: '', acodec: 'aac', vcodec: 'h264',
     cleanup: true, disposeSec: 120, waitKeyframe: true, nbNotify: 64, ctx: true, tsCtx: true,
   },
-  cluster: { mode: 'local', origins: [], vhost: '[vhost]' },
+  cluster: { mode: 'local', origins: [], vhost: '[vhost]', tokenTraverse: false },
   forward: { enabled: false, destinations: [] },
   position: { file: 'test.conf', line: 2 },
 };
@@ -374,11 +374,11 @@ vhost v {
       mode: 'remote',
       origins: [{ host: '10.0.0.1', port: 1935 }, { host: '10.0.0.2', port: 19350 }, { host: '::1', port: 1936 }],
       vhost: 'up.example',
+      tokenTraverse: true,
     });
     expect(vhost?.forward).toEqual({ enabled: true, destinations: [{ host: '127.0.0.1', port: 19350 }, { host: 'backup.example', port: 1935 }] });
     expect(warnings.map((w) => `${w.line} ${w.directive}: ${w.message}`)).toEqual([
       '3 vhost.cluster.debug_srs_upnode: not supported, ignored',
-      "3 vhost.cluster.token_traverse: not supported, ignored (each viewer's own on_play at the edge checks its token)",
       '3 vhost.cluster.protocol: not supported, ignored (the edge pulls over RTMP)',
       '4 vhost.forward.backend: not supported, ignored (destination is used)',
     ]);
