@@ -154,6 +154,11 @@ async function run(flags: CliFlags): Promise<number> {
     pretty: config.hooks.stdioFormat === undefined ? process.stdout.isTTY === true : process.stderr.isTTY === true,
     toStderr: config.hooks.stdioFormat !== undefined,
   });
+  // The file tank holds lines in memory for up to 100 ms (log-file.ts): write them on every way out.
+  // 'exit' runs on process.exit and after an uncaught error; the monitor logs that error first without
+  // changing Node's own handling of it (stack on stderr, exit code 1).
+  process.once('exit', () => logger.flush());
+  process.on('uncaughtExceptionMonitor', (error, origin) => logger.fatal({ err: errorMessage(error), origin }, 'uncaught error'));
   // SRS's default tank is a file: say once where the lines go, or a new user sees a silent terminal.
   if (config.logTank === 'file') process.stderr.write(`srs: logging to ${config.logFile} (srs_log_tank file; srs_log_tank console logs to the terminal)\n`);
   logger.info({ source: result.source, file: result.file }, result.source === 'embedded' ? 'using the embedded default config' : 'config loaded');

@@ -1,6 +1,7 @@
 import { mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { SrsError } from './errors.js';
+import { BufferedLogFile } from './log-file.js';
 import { pino, type Logger, type DestinationStream, type LevelWithSilent } from 'pino';
 
 export type { Logger } from 'pino';
@@ -15,6 +16,12 @@ const LEVELS: Record<string, LevelWithSilent> = {
   error: 'error',
   silent: 'silent',
 };
+
+/**
+ * srs_log_file batching (log-file.ts): 16 KiB is about 64 session lines per
+ * write; 100 ms keeps a quiet server's lines prompt in `tail -f`.
+ */
+const LOG_FILE_BATCH = { batchChars: 16 * 1024, maxDelayMs: 100 } as const;
 
 /** Maps an SRS (verbose|info|trace|warn|error) or pino level name to a pino level. */
 export function pinoLevel(name: string): LevelWithSilent | undefined {
@@ -49,7 +56,7 @@ export function createLogger(options: LogOptions): Logger {
     } catch (error) {
       throw new SrsError('ERR_LOG_FILE', `cannot open srs_log_file ${options.file}: ${(error as Error).message}`, { cause: error });
     }
-    return pino({ level }, pino.destination({ dest: fd, sync: false }));
+    return pino({ level }, new BufferedLogFile(fd, LOG_FILE_BATCH));
   }
   const fd = options.toStderr === true ? 2 : 1;
   if (options.pretty === true) {

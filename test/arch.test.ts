@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
  *
  * A file may import its own layer or a strictly lower one; layers of equal
  * rank (config/rtmp/media, server/hls/relay/stats/client) are independent of
- * each other. src/errors.ts and src/log.ts sit at the util level. The pure
+ * each other. src/errors.ts, src/log.ts and src/log-file.ts sit at the util level. The pure
  * layers do no I/O and keep no timers; core and session have no sockets or
  * HTTP; hooks never reach into server/ or rtmp/; session knows no protocol
  * (no rtmp/); research/ may use src/, src never uses research/ or test/.
@@ -49,7 +49,7 @@ interface SourceFile {
 
 /** The layer of a repository-relative path, undefined outside the known ones. */
 function layerOf(path: string): Layer | undefined {
-  if (path === 'src/errors.ts' || path === 'src/log.ts' || path.startsWith('src/util/')) return 'util';
+  if (path === 'src/errors.ts' || path === 'src/log.ts' || path === 'src/log-file.ts' || path.startsWith('src/util/')) return 'util';
   if (path === 'src/app.ts') return 'app';
   if (path === 'src/cli.ts' || path === 'src/index.ts') return 'entry';
   if (path.startsWith('research/')) return 'research';

@@ -148,6 +148,12 @@ export interface SessionsResult {
   /** The system (kernel) part of serverCpuMs. */
   readonly serverSysMs: number;
   readonly loadGenCpuMs: number;
+  /**
+   * Share of all cores busy over the cell (/proc/stat), 0..1; absent in
+   * results written before it was measured. Near 1 the server waited for a
+   * core, so its CPU per session is the machine's, not only its own.
+   */
+  readonly machineBusy?: number;
   /** Connect-to-started time of every completed session. */
   readonly sessionMs: readonly number[];
   readonly errors: readonly string[];

@@ -34,6 +34,21 @@ export interface BenchPlan {
     readonly players: number;
     readonly intervalMs: number;
   };
+  /**
+   * Cold and warm sessions (issue 19): a fresh server per cell, its first
+   * `coldSessions` measured, then `warmupSessions` unmeasured, then
+   * `warmSessions` measured again at the cell's concurrency.
+   */
+  readonly cold: {
+    readonly kind: 'publish' | 'play';
+    readonly concurrency: readonly number[];
+    readonly coldSessions: number;
+    readonly warmupSessions: number;
+    /** The warm-up runs at the highest concurrency: it only has to run the code, fast. */
+    readonly warmupConcurrency: number;
+    readonly warmSessions: number;
+    readonly maxCellMs: number;
+  };
   /** HLS (issue 12): the segmenting-cost pairs and the HLS viewer cell; warm-up and settle are fan-out's. */
   readonly hls: {
     /** HLS viewers of the viewer cell. */
@@ -66,6 +81,8 @@ export const FULL_PLAN: BenchPlan = {
   },
   sessions: { kinds: ['publish', 'play'], concurrency: [1, 8, 64], perCell: 2_000, maxCellMs: 15_000, sessionTimeoutMs: 10_000 },
   slowCallback: { delayMs: 200, concurrency: 64, sessions: 256 },
+  // "a fresh server process per cold cell (its first 2,000 sessions), and the same cells after a warm-up of 4,000".
+  cold: { kind: 'play', concurrency: [1, 8, 64], coldSessions: 2_000, warmupSessions: 4_000, warmupConcurrency: 64, warmSessions: 2_000, maxCellMs: 30_000 },
   // "GET /api/v1/clients with 1,000 live sessions and /metrics scrapes every second".
   apiProbe: { players: 1_000, intervalMs: 1_000 },
   // hls_fragment 2 with the stream's 2 s GOP: a segment per key frame, 10 in a 20 s window.
@@ -90,6 +107,8 @@ export const QUICK_PLAN: BenchPlan = {
   fanout: { ...FULL_PLAN.fanout, players: [50, 200], warmupMs: 1_000, settleMs: 500, holdMs: 4_000, joins: 10 },
   sessions: { ...FULL_PLAN.sessions, perCell: 200, maxCellMs: 3_000 },
   slowCallback: { ...FULL_PLAN.slowCallback, sessions: 64 },
+  // Cold means the first 2,000 sessions, so quick keeps the sizes and runs only the c=64 cells the targets judge.
+  cold: { ...FULL_PLAN.cold, concurrency: [64] },
   apiProbe: { ...FULL_PLAN.apiProbe, players: 100 },
   hls: { ...FULL_PLAN.hls, viewers: 50, segmentingViewers: 20, holdMs: 6_000 },
 };
@@ -114,4 +133,9 @@ export function hlsJobTimeoutMs(plan: BenchPlan): number {
 /** Wall-clock bound on one sessions job. */
 export function sessionsJobTimeoutMs(plan: BenchPlan): number {
   return plan.sessions.maxCellMs + plan.sessions.sessionTimeoutMs + JOB_START_SLACK_MS;
+}
+
+/** Wall-clock bound on one job of a cold cell (cold, warm-up or warm). */
+export function coldJobTimeoutMs(plan: BenchPlan): number {
+  return plan.cold.maxCellMs + plan.sessions.sessionTimeoutMs + JOB_START_SLACK_MS;
 }

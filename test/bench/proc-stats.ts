@@ -61,3 +61,26 @@ export function readCpuModel(): string {
     return 'unknown';
   }
 }
+
+/** Whole-machine CPU counters (the first `cpu` line of /proc/stat), in clock ticks. */
+export interface MachineCpu {
+  readonly busyTicks: number;
+  readonly totalTicks: number;
+}
+
+/** Every core's busy and total ticks since boot: the difference of two readings says how busy the machine was. */
+export function readMachineCpu(): MachineCpu {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] ?? '';
+  // cpu user nice system idle iowait irq softirq steal guest guest_nice (proc(5)); guest time is already in user.
+  const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number);
+  if (ticks.length < 8 || !ticks.every(Number.isFinite)) throw new Error('cannot parse /proc/stat');
+  const totalTicks = ticks.reduce((sum, t) => sum + t, 0);
+  const idleTicks = (ticks[3] ?? 0) + (ticks[4] ?? 0);
+  return { busyTicks: totalTicks - idleTicks, totalTicks };
+}
+
+/** Share of all cores busy between two readings, 0..1 (NaN when no tick passed). */
+export function machineBusyShare(from: MachineCpu, to: MachineCpu): number {
+  const total = to.totalTicks - from.totalTicks;
+  return total <= 0 ? Number.NaN : (to.busyTicks - from.busyTicks) / total;
+}

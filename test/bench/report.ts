@@ -5,6 +5,7 @@
  * console and to test/bench/README.md.
  */
 import type { FanoutProtocol, FanoutResult, ProbeResult, ServerKind, SessionsResult } from './jobs.js';
+import { coldNotes, coldTableRows } from './cold-report.js';
 import { median, quantile } from './stats.js';
 import {
   cpuMsPerGb, cpuMsPerSession, isFailure, joinMedianMs, loadGenCpuMsPerSession, loadGenCpuPercent, rssPerPlayerKb, segmentingCostPercent, serverCpuPercent,
@@ -279,6 +280,7 @@ export function tableRows(results: BenchResults): TableRow[] {
     ...fanout.flatMap((row) => fanoutRows(row, results.fanout)),
     ...(results.segmenting ?? []).flatMap(segmentingRows),
     ...results.sessions.flatMap((row) => sessionsRows(row, results.sessions)),
+    ...coldTableRows(results.cold ?? []),
   ];
 }
 
@@ -311,5 +313,6 @@ export function notes(results: BenchResults): string[] {
   for (const row of results.sessions) {
     for (const [kind, r] of Object.entries(row.results)) add(`${row.kind} c=${row.concurrency} hooks=${row.hooks} ${kind}`, r);
   }
+  out.push(...coldNotes(results.cold ?? []));
   return out;
 }

@@ -54,6 +54,32 @@ export interface SessionsRow {
   readonly results: Partial<Record<ServerKind, Outcome<SessionsResult>>>;
 }
 
+/** How our server logged in a cold cell (servers.ts `OurLogging`). */
+export type ColdLogging = 'default' | 'off';
+
+/**
+ * One cold cell (issue 19): a fresh server of ours, its first sessions
+ * (`cold`), then the same sessions again after a warm-up (`warm`).
+ */
+export interface ColdRow {
+  readonly kind: 'publish' | 'play';
+  readonly logging: ColdLogging;
+  readonly hooks: 'none' | 'callback';
+  readonly concurrency: number;
+  /** Spawn to listening on every port, ms (absent when the server did not start). */
+  readonly startupMs?: number;
+  readonly cold: Outcome<SessionsResult>;
+  readonly warm: Outcome<SessionsResult>;
+}
+
+/** At or above this share of both cores busy, a cell measured a saturated machine. */
+export const SATURATED_BUSY_SHARE = 0.9;
+
+/** True when the machine was saturated through the cell. */
+export function isSaturated(r: SessionsResult): boolean {
+  return (r.machineBusy ?? 0) >= SATURATED_BUSY_SHARE;
+}
+
 /** The machine the numbers come from. */
 export interface MachineInfo {
   readonly cpus: number;
@@ -75,6 +101,8 @@ export interface BenchResults {
   /** Absent in results written before the HLS cells existed. */
   readonly segmenting?: SegmentingRow[];
   readonly sessions: SessionsRow[];
+  /** Absent in results written before the cold cells existed. */
+  readonly cold?: ColdRow[];
   readonly durationSec: number;
 }
 

@@ -6,7 +6,8 @@
  * the table in test/bench/README.md. Options:
  *   --quick              smoke sizes (see plan.ts)
  *   --servers a,b        subset of ours,nms,null (development)
- *   --only a,b           subset of fanout (RTMP), http-flv, hls (segmenting cost, HLS viewers), api (the prober cells), sessions
+ *   --only a,b           subset of fanout (RTMP), http-flv, hls (segmenting cost, HLS viewers), api (the prober cells), sessions,
+ *                        cold (fresh vs warm server per session, issue 19)
  *   --players a,b        fan-out sizes instead of the plan's (development, profiling)
  *   --json FILE          results file (default .bench/results[-quick].json)
  *   --profile DIR        run our server under node --cpu-prof, profiles into DIR
@@ -26,7 +27,8 @@ import { FULL_PLAN, QUICK_PLAN } from './plan.js';
 import { readCpuModel } from './proc-stats.js';
 import { updateReadme } from './readme.js';
 import { notes, renderTable, tableRows } from './report.js';
-import type { BenchResults, SegmentingRow } from './results.js';
+import type { BenchResults, ColdRow, SegmentingRow } from './results.js';
+import { runColdScenarios } from './cold-scenarios.js';
 import { runHlsScenarios } from './hls-scenarios.js';
 import { runApiProbeScenarios, runFanoutScenarios, runSessionsScenarios } from './scenarios.js';
 import { loadStreamFixture, prepareStreamFile } from './stream-fixture.js';
@@ -36,7 +38,7 @@ const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 /** Outside the repo: the encoded stream survives between runs, logs and configs of the last run sit beside it. */
 const CACHE_DIR = join(tmpdir(), 'srs-ts-bench');
 const ALL_SERVERS: readonly ServerKind[] = ['ours', 'nms', 'null'];
-const SCENARIOS: readonly string[] = ['fanout', 'http-flv', 'hls', 'api', 'sessions'];
+const SCENARIOS: readonly string[] = ['fanout', 'http-flv', 'hls', 'api', 'sessions', 'cold'];
 /** A 1-minute load average above this before the run means the machine is not quiet. */
 const BUSY_LOAD_AVERAGE = 0.5;
 
@@ -100,6 +102,7 @@ async function main(): Promise<void> {
 
   const isComplete = servers.length === ALL_SERVERS.length && only.length === SCENARIOS.length && values.players === undefined && ourNodeFlags.length === 0;
   const segmenting: SegmentingRow[] = [];
+  const cold: ColdRow[] = [];
   const results: BenchResults = {
     date: new Date(startedAt).toISOString(),
     quick: plan.quick,
@@ -109,6 +112,7 @@ async function main(): Promise<void> {
     fanout: [],
     segmenting,
     sessions: [],
+    cold,
     durationSec: 0,
   };
   try {
@@ -122,6 +126,7 @@ async function main(): Promise<void> {
     }
     if (only.includes('api')) results.fanout.push(...(await runApiProbeScenarios(ctx)));
     if (only.includes('sessions')) results.sessions.push(...(await runSessionsScenarios(ctx)));
+    if (only.includes('cold')) cold.push(...(await runColdScenarios(ctx)));
   } finally {
     await hookServer.close();
   }

@@ -7,6 +7,7 @@
  */
 import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { spawnTracked, stopChild, waitForPort } from './child-processes.js';
 import { freePort } from './free-port.js';
@@ -35,7 +36,17 @@ export interface BenchServerOptions {
   readonly sessionReplies?: string | undefined;
   /** Ours: HLS output on, segments and playlists under `path` (the HLS cells). */
   readonly hls?: HlsOutput | undefined;
+  /** Ours: how it logs (default `bench`). */
+  readonly logging?: OurLogging | undefined;
 }
+
+/**
+ * How our server logs: `bench` (console at warn, what every cell but the
+ * cold ones runs), `default` (the default config's: srs_log_tank file at the
+ * default level, a file in the work dir), `off` (the same file tank, level
+ * silent).
+ */
+export type OurLogging = 'bench' | 'default' | 'off';
 
 /** The vhost `hls {}` of the HLS cells (hls_cleanup on, as SRS's default: the window is all that stays on disk). */
 export interface HlsOutput {
@@ -55,6 +66,8 @@ export interface BenchServer {
   readonly apiPort: number | undefined;
   readonly pid: number;
   readonly logFile: string;
+  /** Spawn to accepting TCP on every port it serves (polled, so within a few ms). */
+  readonly startupMs: number;
   stop(): Promise<void>;
 }
 
@@ -70,7 +83,7 @@ interface BenchPorts {
  * conf/srs.conf mounts it), http_api with the exporter on its own port;
  * http_hooks only when a hook URL is given, hls only when asked for.
  */
-export function ourConfigText(ports: BenchPorts, workDir: string, label: string, hookUrl: string | undefined, hls?: HlsOutput): string {
+export function ourConfigText(ports: BenchPorts, workDir: string, label: string, hookUrl: string | undefined, hls?: HlsOutput, logging: OurLogging = 'bench'): string {
   const hooks =
     hookUrl === undefined ? '' : `    http_hooks {\n        enabled on;\n        on_publish ${hookUrl};\n        on_play ${hookUrl};\n    }\n`;
   const hlsBlock =
@@ -82,8 +95,7 @@ export function ourConfigText(ports: BenchPorts, workDir: string, label: string,
     'max_connections 5000;',
     'daemon off;',
     `pid ${join(workDir, `srs-${label}.pid`)};`,
-    'srs_log_tank console;',
-    'srs_log_level warn;',
+    ...(logging === 'bench' ? ['srs_log_tank console;', 'srs_log_level warn;'] : ['srs_log_tank file;', `srs_log_file ${ourLogFile(workDir, label)};`]),
     ...(ports.http === undefined ? [] : [`http_server {\n    enabled on;\n    listen 127.0.0.1:${ports.http};\n    dir ${join(workDir, 'html')};\n}`]),
     // The exporter on the API's address: /metrics is served there, with no listener of its own.
     ...(ports.api === undefined ? [] : [`http_api {\n    enabled on;\n    listen 127.0.0.1:${ports.api};\n}`, `exporter {\n    enabled on;\n    listen 127.0.0.1:${ports.api};\n}`]),
@@ -96,14 +108,22 @@ export function ourConfigText(ports: BenchPorts, workDir: string, label: string,
   ].join('\n');
 }
 
+/** The srs_log_file of a cell that logs to a file. */
+export function ourLogFile(workDir: string, label: string): string {
+  return join(workDir, `ours-${label}.srs.log`);
+}
+
 function commandFor(options: BenchServerOptions, ports: BenchPorts): string[] {
   const { kind, workDir, label, hookUrl } = options;
   const port = ports.rtmp;
   if (kind === 'ours') {
     const configFile = join(workDir, `ours-${label}.conf`);
-    writeFileSync(configFile, ourConfigText(ports, workDir, label, hookUrl, options.hls));
+    const logging = options.logging ?? 'bench';
+    writeFileSync(configFile, ourConfigText(ports, workDir, label, hookUrl, options.hls, logging));
+    // `default` keeps the config's level (SRS's trace, pino info): what a user runs.
+    const level = logging === 'default' ? [] : ['--log-level', logging === 'off' ? 'silent' : 'warn'];
     // Run as `npm start` and the `srs` bin run it (src/util/node-flags.ts).
-    return [...SERVER_NODE_FLAGS, ...options.nodeFlags, OUR_CLI, '-c', configFile, '--log-level', 'warn'];
+    return [...SERVER_NODE_FLAGS, ...options.nodeFlags, OUR_CLI, '-c', configFile, ...level];
   }
   if (kind === 'nms') {
     const dataDir = join(workDir, `nms-${label}`);
@@ -125,15 +145,18 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
   };
   const logFile = join(options.workDir, `${options.kind}-${options.label}.log`);
   const logFd = openSync(logFile, 'w');
+  const spawnedAt = performance.now();
   // cwd is the work dir so nothing a server writes (pid, data) lands in the repo.
   const child = spawnTracked(process.execPath, commandFor(options, ports), { cwd: options.workDir, stdio: ['ignore', logFd, logFd] });
   closeSync(logFd);
   try {
     await waitForPort(port, child, START_TIMEOUT_MS);
     if (ports.http !== undefined) await waitForPort(ports.http, child, START_TIMEOUT_MS);
+    if (ports.api !== undefined) await waitForPort(ports.api, child, START_TIMEOUT_MS);
   } catch (error) {
     await stopChild(child);
     throw new Error(`${options.kind} did not start (log: ${logFile})`, { cause: error });
   }
-  return { kind: options.kind, port, httpPort: ports.http, apiPort: ports.api, pid: child.pid as number, logFile, stop: () => stopChild(child) };
+  const startupMs = performance.now() - spawnedAt;
+  return { kind: options.kind, port, httpPort: ports.http, apiPort: ports.api, pid: child.pid as number, logFile, startupMs, stop: () => stopChild(child) };
 }

@@ -9,7 +9,7 @@ import { RtmpClient } from '../../src/relay/rtmp-client.js';
 import { HandshakeState } from '../../src/rtmp/handshake.js';
 import { withTimeout } from './fanout-window.js';
 import { keepError, type SessionsJob, type SessionsResult } from './jobs.js';
-import { readCpuTimes } from './proc-stats.js';
+import { machineBusyShare, readCpuTimes, readMachineCpu } from './proc-stats.js';
 
 async function runOneSession(job: SessionsJob, index: number, handshakeState: HandshakeState): Promise<number> {
   const startedAt = performance.now();
@@ -32,6 +32,7 @@ export async function runSessions(job: SessionsJob): Promise<SessionsResult> {
   const startedAt = performance.now();
   const deadline = startedAt + job.maxDurationMs;
   const serverCpuAtStart = readCpuTimes(job.serverPid);
+  const machineAtStart = readMachineCpu();
   const loadGenAtStart = process.cpuUsage();
   // One pool for the cell's clients, so the load generator spends little CPU on handshake randomness.
   const handshakeState = new HandshakeState();
@@ -52,6 +53,7 @@ export async function runSessions(job: SessionsJob): Promise<SessionsResult> {
 
   const elapsedMs = performance.now() - startedAt;
   const serverCpuAtEnd = readCpuTimes(job.serverPid);
+  const machineBusy = machineBusyShare(machineAtStart, readMachineCpu());
   const serverSysMs = serverCpuAtEnd.sysMs - serverCpuAtStart.sysMs;
   const serverCpuMs = serverCpuAtEnd.userMs - serverCpuAtStart.userMs + serverSysMs;
   const loadGen = process.cpuUsage(loadGenAtStart);
@@ -63,6 +65,7 @@ export async function runSessions(job: SessionsJob): Promise<SessionsResult> {
     serverCpuMs,
     serverSysMs,
     loadGenCpuMs: (loadGen.user + loadGen.system) / 1000,
+    machineBusy,
     sessionMs,
     errors,
   };
