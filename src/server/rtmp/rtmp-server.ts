@@ -3,20 +3,11 @@ import type { Logger } from '../../log.js';
 import type { Config, ListenAddress } from '../../config/schema.js';
 import type { RtmpLimits } from '../../rtmp/connection.js';
 import { HandshakeState } from '../../rtmp/handshake.js';
-import { warmUpRtmpCodec } from '../../rtmp/warm-up.js';
-import { performance } from 'node:perf_hooks';
 import type { ConnIdSequence } from '../../core/ids.js';
 import { normalizeIp } from '../../util/ip.js';
 import { Client, type LifecycleContext } from '../../session/client.js';
 import { DEFAULT_PLAYER_LIMITS, type PlayerLimits } from '../../core/player.js';
 import { DEFAULT_SESSION_TIMEOUTS, RtmpSession, type RtmpSessionContext, type SessionTimeouts } from './rtmp-session.js';
-
-/**
- * Synthetic sessions run through the RTMP codec before listening: enough for
- * V8 to compile the handshake, chunk and AMF paths, bounded in time so
- * start-up stays fast on a slow or busy machine.
- */
-const CODEC_WARM_UP = { sessions: 300, maxMs: 50 } as const;
 
 export interface RtmpServerOptions {
   getConfig(): Config;
@@ -52,9 +43,6 @@ export class RtmpServer {
 
   /** Listens on every address; resolves with the bound addresses (port 0 → the real port). */
   async listen(addresses: readonly ListenAddress[]): Promise<AddressInfo[]> {
-    // Before the first accept: a restarted server meets every reconnecting client at once (warm-up.ts).
-    const warmed = warmUpRtmpCodec({ ...CODEC_WARM_UP, now: () => performance.now() });
-    this.options.logger.debug({ sessions: warmed.sessions, completed: warmed.completed, ms: Math.round(warmed.elapsedMs) }, 'rtmp codec warmed up');
     const bound: AddressInfo[] = [];
     for (const address of addresses) {
       const server = createServer({ noDelay: true }, this.onConnection);
