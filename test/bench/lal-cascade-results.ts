@@ -39,8 +39,8 @@ export interface LalTickResult {
 export interface NotifyDeliveries {
   /** POSTs per lal event (the receiver's path names it). */
   readonly byEvent: Readonly<Record<string, number>>;
-  /** on_update POSTs whose arrival fell inside the hold window. */
-  readonly updatesInWindow: number;
+  /** From the server's start to its stop, as the orchestrator timed it: on_update count / this is the update rate. */
+  readonly cellMs: number;
   /** Largest on_update body, bytes. */
   readonly maxUpdateBodyBytes: number;
 }

@@ -10,6 +10,7 @@ import {
   cpuMsPerGb, cpuMsPerSession, isFailure, joinMedianMs, loadGenCpuMsPerSession, loadGenCpuPercent, rssPerPlayerKb, segmentingCostPercent, serverCpuPercent,
   sessionsPerSecond, sessionTimes, type BenchResults, type FanoutRow, type Outcome, type SegmentingRow, type SessionsRow,
 } from './results.js';
+import { lalCascadeNotes, lalCascadeRows } from './lal-cascade-report.js';
 
 /** The issue's targets on a 2-core machine ("Scenarios and targets"). */
 export const TARGETS = {
@@ -39,7 +40,8 @@ export interface TableRow {
   readonly met: '' | 'yes' | 'NO' | 'n/a';
 }
 
-function format(value: number | undefined): string {
+/** A number as the table prints it (n/a for none). */
+export function format(value: number | undefined): string {
   if (value === undefined || !Number.isFinite(value)) return 'n/a';
   const abs = Math.abs(value);
   if (abs >= 100) return Math.round(value).toLocaleString('en-US');
@@ -279,6 +281,7 @@ export function tableRows(results: BenchResults): TableRow[] {
     ...fanout.flatMap((row) => fanoutRows(row, results.fanout)),
     ...(results.segmenting ?? []).flatMap(segmentingRows),
     ...results.sessions.flatMap((row) => sessionsRows(row, results.sessions)),
+    ...lalCascadeRows(results),
   ];
 }
 
@@ -311,5 +314,6 @@ export function notes(results: BenchResults): string[] {
   for (const row of results.sessions) {
     for (const [kind, r] of Object.entries(row.results)) add(`${row.kind} c=${row.concurrency} hooks=${row.hooks} ${kind}`, r);
   }
+  out.push(...lalCascadeNotes(results));
   return out;
 }

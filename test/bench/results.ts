@@ -4,6 +4,7 @@
  * functions, so they never disagree).
  */
 import type { FanoutProtocol, FanoutResult, ServerKind, SessionsResult } from './jobs.js';
+import type { CascadeRow, LalResults } from './lal-cascade-results.js';
 import { median, quantile } from './stats.js';
 
 /** A run that could not produce a measurement. */
@@ -75,6 +76,10 @@ export interface BenchResults {
   /** Absent in results written before the HLS cells existed. */
   readonly segmenting?: SegmentingRow[];
   readonly sessions: SessionsRow[];
+  /** `--only lal` (issue 14); absent otherwise. */
+  readonly lal?: LalResults;
+  /** `--only cascade` (issue 16); absent otherwise. */
+  readonly cascade?: CascadeRow[];
   readonly durationSec: number;
 }
 
