@@ -32,7 +32,7 @@ export const FULL_LAL_CASCADE_PLAN: LalCascadePlan = {
   // "one lal on_update tick with 1,000 live sessions".
   lalTick: { sessions: 1_000, streams: 10, warmupTicks: 50, ticks: 300 },
   // The headline fan-out size.
-  lalNotify: { players: 500, rounds: 2, updateIntervalSec: 1 },
+  lalNotify: { players: 500, rounds: 3, updateIntervalSec: 1 },
   // "origin -> 2 edges -> 250 RTMP viewers each, against 500 viewers straight on the origin".
   cascade: { edges: 2, viewersPerEdge: 250 },
 };
