@@ -61,7 +61,7 @@ function pooledNotifyRow(rows: readonly LalNotifyRow[]): TableRow[] {
   if (rows.length === 0) return [];
   const ratio = notifyCpuRatio(rows);
   const met: TableRow['met'] = Number.isFinite(ratio) ? (ratio <= MAX_NOTIFY_CPU_FACTOR ? 'yes' : 'NO') : 'n/a';
-  return [line(`fan-out N=${rows[0]?.players ?? 0}, http_notify off/on, ${rows.length} rounds pooled`, 'CPU per GB on / off', `${format(ratio)}x`, `<= ${MAX_NOTIFY_CPU_FACTOR}x (noise)`, met)];
+  return [line(`fan-out N=${rows[0]?.players ?? 0}, http_notify off/on, ${rows.length} round${rows.length === 1 ? '' : 's'} pooled`, 'CPU per GB on / off', `${format(ratio)}x`, `<= ${MAX_NOTIFY_CPU_FACTOR}x (noise)`, met)];
 }
 
 function cascadeRows(row: CascadeRow): TableRow[] {
