@@ -11,6 +11,7 @@ import {
   cpuMsPerGb, cpuMsPerSession, isFailure, joinMedianMs, loadGenCpuMsPerSession, loadGenCpuPercent, rssPerPlayerKb, segmentingCostPercent, serverCpuPercent,
   sessionsPerSecond, sessionTimes, type BenchResults, type FanoutRow, type Outcome, type SegmentingRow, type SessionsRow,
 } from './results.js';
+import { lalCascadeNotes, lalCascadeRows } from './lal-cascade-report.js';
 
 /** The issue's targets on a 2-core machine ("Scenarios and targets"). */
 export const TARGETS = {
@@ -40,7 +41,8 @@ export interface TableRow {
   readonly met: '' | 'yes' | 'NO' | 'n/a';
 }
 
-function format(value: number | undefined): string {
+/** A number as the table prints it (n/a for none). */
+export function format(value: number | undefined): string {
   if (value === undefined || !Number.isFinite(value)) return 'n/a';
   const abs = Math.abs(value);
   if (abs >= 100) return Math.round(value).toLocaleString('en-US');
@@ -281,6 +283,7 @@ export function tableRows(results: BenchResults): TableRow[] {
     ...(results.segmenting ?? []).flatMap(segmentingRows),
     ...results.sessions.flatMap((row) => sessionsRows(row, results.sessions)),
     ...coldTableRows(results.cold ?? []),
+    ...lalCascadeRows(results),
   ];
 }
 
@@ -314,5 +317,6 @@ export function notes(results: BenchResults): string[] {
     for (const [kind, r] of Object.entries(row.results)) add(`${row.kind} c=${row.concurrency} hooks=${row.hooks} ${kind}`, r);
   }
   out.push(...coldNotes(results.cold ?? []));
+  out.push(...lalCascadeNotes(results));
   return out;
 }

@@ -4,6 +4,7 @@
  * functions, so they never disagree).
  */
 import type { FanoutProtocol, FanoutResult, ServerKind, SessionsResult } from './jobs.js';
+import type { CascadeRow, LalResults } from './lal-cascade-results.js';
 import { median, quantile } from './stats.js';
 
 /** A run that could not produce a measurement. */
@@ -103,6 +104,10 @@ export interface BenchResults {
   readonly sessions: SessionsRow[];
   /** Absent in results written before the cold cells existed. */
   readonly cold?: ColdRow[];
+  /** `--only lal` (issue 14); absent otherwise. */
+  readonly lal?: LalResults;
+  /** `--only cascade` (issue 16); absent otherwise. */
+  readonly cascade?: CascadeRow[];
   readonly durationSec: number;
 }
 

@@ -7,7 +7,8 @@
  *   --quick              smoke sizes (see plan.ts)
  *   --servers a,b        subset of ours,nms,null (development)
  *   --only a,b           subset of fanout (RTMP), http-flv, hls (segmenting cost, HLS viewers), api (the prober cells), sessions,
- *                        cold (fresh vs warm server per session, issue 19)
+ *                        cold (fresh vs warm server per session, issue 19);
+ *                        also lal (on_update tick, http_notify on/off fan-out) and cascade (origin -> edges), never in the default run
  *   --players a,b        fan-out sizes instead of the plan's (development, profiling)
  *   --json FILE          results file (default .bench/results[-quick].json)
  *   --profile DIR        run our server under node --cpu-prof, profiles into DIR
@@ -30,6 +31,9 @@ import { notes, renderTable, tableRows } from './report.js';
 import type { BenchResults, ColdRow, SegmentingRow } from './results.js';
 import { runColdScenarios } from './cold-scenarios.js';
 import { runHlsScenarios } from './hls-scenarios.js';
+import { runCascadeScenarios } from './cascade-scenarios.js';
+import type { CascadeRow, LalResults } from './lal-cascade-results.js';
+import { runLalScenarios } from './lal-scenarios.js';
 import { runApiProbeScenarios, runFanoutScenarios, runSessionsScenarios } from './scenarios.js';
 import { loadStreamFixture, prepareStreamFile } from './stream-fixture.js';
 
@@ -39,6 +43,8 @@ const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CACHE_DIR = join(tmpdir(), 'srs-ts-bench');
 const ALL_SERVERS: readonly ServerKind[] = ['ours', 'nms', 'null'];
 const SCENARIOS: readonly string[] = ['fanout', 'http-flv', 'hls', 'api', 'sessions', 'cold'];
+/** Cells outside the default run's time budget: only `--only` runs them. */
+const EXTRA_SCENARIOS: readonly string[] = ['lal', 'cascade'];
 /** A 1-minute load average above this before the run means the machine is not quiet. */
 const BUSY_LOAD_AVERAGE = 0.5;
 
@@ -81,7 +87,7 @@ async function main(): Promise<void> {
   if (!players.every((n) => Number.isInteger(n) && n > 0)) throw new Error(`--players ${values.players}: expected positive integers`);
   const plan = { ...basePlan, fanout: { ...basePlan.fanout, players } };
   const servers = listOption(values.servers, ALL_SERVERS, 'servers') as ServerKind[];
-  const only = listOption(values.only, SCENARIOS, 'only');
+  const only = values.only === undefined ? [...SCENARIOS] : listOption(values.only, [...SCENARIOS, ...EXTRA_SCENARIOS], 'only');
   const startedAt = Date.now();
   const loadAverageAtStart = loadavg()[0] ?? 0;
   if (loadAverageAtStart > BUSY_LOAD_AVERAGE) log(`warning: load average ${loadAverageAtStart.toFixed(2)} before the run; other work will skew the numbers`);
@@ -100,7 +106,7 @@ async function main(): Promise<void> {
   const ctx = { plan, workDir, streamFile, hookServer, servers, ourNodeFlags, log };
   log(`${plan.quick ? 'quick' : 'full'} run; server logs and configs in ${workDir}`);
 
-  const isComplete = servers.length === ALL_SERVERS.length && only.length === SCENARIOS.length && values.players === undefined && ourNodeFlags.length === 0;
+  const isComplete = servers.length === ALL_SERVERS.length && SCENARIOS.every((scenario) => only.includes(scenario)) && values.players === undefined && ourNodeFlags.length === 0;
   const segmenting: SegmentingRow[] = [];
   const cold: ColdRow[] = [];
   const results: BenchResults = {
@@ -115,6 +121,7 @@ async function main(): Promise<void> {
     cold,
     durationSec: 0,
   };
+  const extra: { lal?: LalResults; cascade?: CascadeRow[] } = {};
   try {
     if (only.includes('fanout') || only.includes('http-flv')) {
       results.fanout.push(...(await runFanoutScenarios(ctx, { rtmp: only.includes('fanout'), httpFlv: only.includes('http-flv') })));
@@ -127,10 +134,12 @@ async function main(): Promise<void> {
     if (only.includes('api')) results.fanout.push(...(await runApiProbeScenarios(ctx)));
     if (only.includes('sessions')) results.sessions.push(...(await runSessionsScenarios(ctx)));
     if (only.includes('cold')) cold.push(...(await runColdScenarios(ctx)));
+    if (only.includes('lal')) extra.lal = await runLalScenarios(ctx);
+    if (only.includes('cascade')) extra.cascade = await runCascadeScenarios(ctx);
   } finally {
     await hookServer.close();
   }
-  const finished: BenchResults = { ...results, durationSec: (Date.now() - startedAt) / 1000 };
+  const finished: BenchResults = { ...results, ...extra, durationSec: (Date.now() - startedAt) / 1000 };
 
   const jsonFile = resolve(values.json ?? join(REPO_ROOT, '.bench', plan.quick ? 'results-quick.json' : 'results.json'));
   mkdirSync(dirname(jsonFile), { recursive: true });

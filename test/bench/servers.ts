@@ -38,6 +38,14 @@ export interface BenchServerOptions {
   readonly hls?: HlsOutput | undefined;
   /** Ours: how it logs (default `bench`). */
   readonly logging?: OurLogging | undefined;
+  /** Ours: more config text, e.g. an `http_notify {}` block or a vhost `cluster {}` (lal and cascade cells). */
+  readonly extraConfig?: ExtraConfig | undefined;
+}
+
+/** Config text the lal and cascade cells add to ours: top-level blocks, and directives inside the default vhost. */
+export interface ExtraConfig {
+  readonly topLevel?: string;
+  readonly vhost?: string;
 }
 
 /**
@@ -83,7 +91,7 @@ interface BenchPorts {
  * conf/srs.conf mounts it), http_api with the exporter on its own port;
  * http_hooks only when a hook URL is given, hls only when asked for.
  */
-export function ourConfigText(ports: BenchPorts, workDir: string, label: string, hookUrl: string | undefined, hls?: HlsOutput, logging: OurLogging = 'bench'): string {
+export function ourConfigText(ports: BenchPorts, workDir: string, label: string, hookUrl: string | undefined, hls?: HlsOutput, extra?: ExtraConfig, logging: OurLogging = 'bench'): string {
   const hooks =
     hookUrl === undefined ? '' : `    http_hooks {\n        enabled on;\n        on_publish ${hookUrl};\n        on_play ${hookUrl};\n    }\n`;
   const hlsBlock =
@@ -99,7 +107,9 @@ export function ourConfigText(ports: BenchPorts, workDir: string, label: string,
     ...(ports.http === undefined ? [] : [`http_server {\n    enabled on;\n    listen 127.0.0.1:${ports.http};\n    dir ${join(workDir, 'html')};\n}`]),
     // The exporter on the API's address: /metrics is served there, with no listener of its own.
     ...(ports.api === undefined ? [] : [`http_api {\n    enabled on;\n    listen 127.0.0.1:${ports.api};\n}`, `exporter {\n    enabled on;\n    listen 127.0.0.1:${ports.api};\n}`]),
+    ...(extra?.topLevel === undefined ? [] : [extra.topLevel]),
     'vhost __defaultVhost__ {',
+    ...(extra?.vhost === undefined ? [] : [extra.vhost]),
     '    play {\n        gop_cache on;\n        mw_latency 350;\n    }',
     '    http_remux {\n        enabled on;\n        mount [vhost]/[app]/[stream].flv;\n    }',
     ...hlsBlock,
@@ -119,7 +129,7 @@ function commandFor(options: BenchServerOptions, ports: BenchPorts): string[] {
   if (kind === 'ours') {
     const configFile = join(workDir, `ours-${label}.conf`);
     const logging = options.logging ?? 'bench';
-    writeFileSync(configFile, ourConfigText(ports, workDir, label, hookUrl, options.hls, logging));
+    writeFileSync(configFile, ourConfigText(ports, workDir, label, hookUrl, options.hls, options.extraConfig, logging));
     // `default` keeps the config's level (SRS's trace, pino info): what a user runs.
     const level = logging === 'default' ? [] : ['--log-level', logging === 'off' ? 'silent' : 'warn'];
     // Run as `npm start` and the `srs` bin run it (src/util/node-flags.ts).
