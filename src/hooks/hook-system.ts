@@ -18,6 +18,9 @@ import { Spool } from './spool/spool.js';
 
 export { parseHookFlag, validateHookTargets } from './hook-targets.js';
 
+/** The longest a shutdown waits for spooled notifications in flight. */
+const SPOOL_DRAIN_MAX_MS = 1000;
+
 /**
  * The composition of the hook sinks behind the one port a session uses.
  * Gates, in order: SRS http_hooks, then in-process handlers. Notifiers: SRS
@@ -210,7 +213,8 @@ export function createHookSystem(options: HookSystemOptions): HookSystem {
         srsExecutor.drain(timeoutMs),
         lalExecutor.drain(timeoutMs),
         guideExecutor.drain(timeoutMs),
-        spoolExecutor?.drain(timeoutMs),
+        // What the spool holds is on disk and sent at the next start: a dead receiver must not hold up a shutdown.
+        spoolExecutor?.drain(Math.min(timeoutMs, SPOOL_DRAIN_MAX_MS)),
         stdio.drain(timeoutMs),
         ...handlerNotifiers.map((sink) => sink.drain?.(timeoutMs)),
       ]);

@@ -93,7 +93,7 @@ describe('hooks spool (real server)', () => {
   it('spool_max_size: a receiver down forever fills the spool to its cap, the newest are not spooled, counted and logged', async () => {
     receiver = await FlakyReceiver.reserve();
     const dir = join(tempDir(), 'spool');
-    server = await startTestServer(spoolConf(dir, receiver, 'spool_max_size 16k;'));
+    server = await startTestServer(spoolConf(dir, receiver, 'spool_max_size 16k;') + 'exporter { enabled on; listen 127.0.0.1:0; }\n');
     const app = server.app;
     for (let i = 0; i < 40 && (app.hooks.spoolStats()?.notSpooled.full ?? 0) === 0; i++) await session(server, `s${i}`);
     const stats = await waitFor('spool full', () => {
@@ -111,6 +111,11 @@ describe('hooks spool (real server)', () => {
     });
     expect(pending.length).toBeGreaterThan(0);
     expect(pending[0]!.seq).toBeLessThan(pending.at(-1)!.seq);
+    const metrics = await (await fetch(`http://127.0.0.1:${app.exporterAddresses[0]!.port}/metrics`)).text();
+    expect(metrics).toMatch(/^srs_ts_hook_spool_not_spooled_total\{reason="full"\} [1-9]\d*$/m);
+    expect(metrics).toMatch(/^srs_ts_hook_spool_pending \d+$/m);
+    expect(Number(/^srs_ts_hook_spool_bytes (\d+)$/m.exec(metrics)?.[1])).toBeLessThanOrEqual(16 * 1024);
+    expect(metrics).toMatch(/^srs_ts_hook_spool_available 1$/m);
   });
 
   it('an unusable spool directory (a path under a file): the server starts, logs it, and still delivers (counted as not spooled)', async () => {
