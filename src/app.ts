@@ -88,7 +88,8 @@ export class App {
     const serverId = resolveServerId(this.config, options.logger);
     const serviceId = randomString(8);
     const binInfo = `srs-ts ${SrsSignature.version}, lalserver HTTP Notify ${LAL_VERSIONS.notify} and HTTP API ${LAL_VERSIONS.api} compatible, node ${process.version}`;
-    this.metrics = new PrometheusExporter({ getConfig: () => this.config, clients: this.clients, hub: this.hub, serverId, serviceId });
+    // The hook system exists by the first scrape.
+    this.metrics = new PrometheusExporter({ getConfig: () => this.config, clients: this.clients, hub: this.hub, serverId, serviceId, spool: () => this.hooks.spoolStats() });
     this.hooks = createHookSystem({
       observer: this.metrics,
       internalNotifiers: [this.metrics],

@@ -9,6 +9,7 @@ import type { Config, HookTarget, ListenAddress } from './config/schema.js';
 import { loadConfig, loadLalConfig, type LoadResult } from './config/load.js';
 import { parseHookFlag, validateHookTargets } from './hooks/hook-system.js';
 import { parseDurationMs } from './util/duration.js';
+import { runHooksCommand } from './hooks/cli/hooks-command.js';
 
 /** Exit codes, documented in the README. */
 const EXIT = { ok: 0, config: 1, usage: 2, runtime: 3 } as const;
@@ -53,6 +54,7 @@ function buildProgram(): Command {
     .option('--hook-timeout <duration>', 'timeout of scripts, webhooks and http_hooks, e.g. 45s (default 30s)')
     .option('--hook-concurrency <n>', 'hooks running at once (default 10)')
     .option('--lal-config <file>', 'read server_id, http_notify and static_relay_pull from an existing lalserver JSON config (lalserver.conf.json); they replace the config\'s')
+    .addHelpText('after', '\nHook tools (no server needed): srs hooks test|spool|replay -c FILE (srs hooks --help)')
     .exitOverride()
     // One prefix for every error line: commander's own say `error: ...`, ours `srs: ...`.
     .configureOutput({ writeErr: (text) => process.stderr.write(text.replace(/^error: /, 'srs: ')) });
@@ -202,6 +204,8 @@ async function run(flags: CliFlags): Promise<number> {
 
 /** Parses argv and runs; resolves with the process exit code. */
 async function main(argv: readonly string[]): Promise<number> {
+  // `srs hooks ...` is its own command line; every other invocation (`srs -c FILE`) is parsed exactly as before.
+  if (argv[2] === 'hooks') return runHooksCommand(argv.slice(3), { stdout: (text) => process.stdout.write(text), stderr: (text) => process.stderr.write(text) });
   const program = buildProgram();
   try {
     program.parse(argv as string[], { from: 'node' });

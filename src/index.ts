@@ -13,6 +13,9 @@ export { App } from './app.js';
 export type { Config, VhostConfig, HttpHooksConfig, HooksConfig } from './config/schema.js';
 export type { SessionEvent, SessionEventType, GateSink, NotifySink, GateVerdict, CloseReason } from './hooks/events.js';
 export { RtmpClient } from './relay/rtmp-client.js';
+/** For Node receivers of signed callbacks (README "Signed callbacks"): `verifyHookRequest(secret, req.headers, rawBody)`. */
+export { verifyHookRequest, verifyHookSignature, computeHookSignature, HOOK_HEADERS, SIGNATURE_TOLERANCE_SEC } from './hooks/signature.js';
+export type { SignatureCheck, SignatureInput, SignatureRejection } from './hooks/signature.js';
 
 export interface StartServerOptions {
   /** One of: config text (nginx-like SRS syntax), a file path, or a built Config. */

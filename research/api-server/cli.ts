@@ -26,7 +26,7 @@ export interface CliIo {
 export type CliResult = { readonly exitCode: number } | { readonly server: Server; readonly port: number };
 
 const USAGE = [
-  'usage: api-server [--port N] [--host H] [--secret S]',
+  'usage: api-server [--port N] [--host H] [--secret S] [--signing-secret S]',
   '       api-server mint --secret S --url rtmp://host/app/stream [--ttl SECONDS]',
 ].join('\n');
 
@@ -56,13 +56,19 @@ export async function runApiServerCli(argv: readonly string[], io: CliIo): Promi
     return { exitCode: 2 };
   }
   const host = values.host ?? '0.0.0.0';
-  const server = createApiServer({ secret, log: (line) => io.stdout(JSON.stringify(line)), nowSec: io.nowSec });
+  // The hook signing secret (X-Srs-Signature), not the token secret; API_SERVER_SIGNING_SECRET keeps it out of `ps`.
+  const signingSecret = values['signing-secret'] ?? io.env['API_SERVER_SIGNING_SECRET'];
+  if (signingSecret === '') {
+    io.stderr(`--signing-secret: empty\n${USAGE}`);
+    return { exitCode: 2 };
+  }
+  const server = createApiServer({ secret, signingSecret, log: (line) => io.stdout(JSON.stringify(line)), nowSec: io.nowSec });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
   });
   const bound = (server.address() as AddressInfo).port;
-  io.stdout(JSON.stringify({ time: new Date().toISOString(), msg: 'api server listening', host, port: bound, token_auth: secret !== undefined }));
+  io.stdout(JSON.stringify({ time: new Date().toISOString(), msg: 'api server listening', host, port: bound, token_auth: secret !== undefined, signatures: signingSecret !== undefined }));
   return { server, port: bound };
 }
 
@@ -74,6 +80,7 @@ function parseCli(argv: readonly string[]) {
       port: { type: 'string', short: 'p' },
       host: { type: 'string' },
       secret: { type: 'string', short: 's' },
+      'signing-secret': { type: 'string' },
       url: { type: 'string' },
       ttl: { type: 'string' },
       help: { type: 'boolean', short: 'h' },

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { verifyToken, type TokenRejection } from './token.js';
+import { verifyHookRequest } from '../../src/hooks/signature.js';
 
 /**
  * The sample SRS callback server (SRS trunk/research/api-server/server.go,
@@ -21,6 +22,8 @@ export interface ApiServerOptions {
   readonly nowSec?: (() => number) | undefined;
   /** Request bodies beyond this are refused (HTTP 500). */
   readonly maxBodyBytes?: number | undefined;
+  /** When set, every hook request must carry a valid X-Srs-Signature for this secret and a fresh X-Srs-Timestamp (HTTP 401 otherwise). */
+  readonly signingSecret?: string | undefined;
 }
 
 /** `code` of a token refusal: SRS denies any non-zero code and logs it. */
@@ -63,6 +66,7 @@ export function createApiServer(options: ApiServerOptions): Server {
     if (path.startsWith('/api/v1/hls/') && req.method === 'GET') {
       // on_hls_notify target: echo what SRS filled into the URL template.
       const url = new URL(req.url ?? '/', 'http://localhost');
+      if (!signatureOk(req, '', path, options, nowSec)) return sendText(res, 401, 'bad signature');
       options.log({ time: new Date().toISOString(), event: 'on_hls_notify', path, query: Object.fromEntries(url.searchParams) });
       return sendJson(res, { args: path.slice('/api/v1/hls/'.length).split('/'), kwargs: Object.fromEntries(url.searchParams) });
     }
@@ -70,7 +74,7 @@ export function createApiServer(options: ApiServerOptions): Server {
     if (actions === undefined) return sendText(res, 404, 'not found');
     if (req.method !== 'POST') return sendJson(res, {});
     readBody(req, maxBodyBytes).then(
-      (body) => answerHook(res, path, actions, body, options, nowSec),
+      (body) => (signatureOk(req, body, path, options, nowSec) ? answerHook(res, path, actions, body, options, nowSec) : sendText(res, 401, 'bad signature')),
       (error: Error) => sendText(res, 500, `read request body, err ${error.message}`),
     );
   });
@@ -111,6 +115,19 @@ function answerHook(
   }
   options.log({ ...line, verdict: 'allow' });
   sendJson(res, { code: 0, data: null });
+}
+
+/**
+ * With a signing secret, the request must be signed (README "Signed
+ * callbacks"): HMAC-SHA256 of "<X-Srs-Timestamp>.<raw body>", timestamp
+ * within 5 minutes. A refusal is logged with why; SRS denies on the 401.
+ */
+function signatureOk(req: IncomingMessage, body: string, path: string, options: ApiServerOptions, nowSec: () => number): boolean {
+  if (options.signingSecret === undefined) return true;
+  const check = verifyHookRequest(options.signingSecret, req.headers, body, { nowSec: nowSec() });
+  if (check.ok) return true;
+  options.log({ time: new Date().toISOString(), endpoint: path, verdict: 'deny', reason: `signature ${check.reason}`, event_id: req.headers['x-srs-event-id'] });
+  return false;
 }
 
 function str(value: unknown): string {

@@ -2,7 +2,7 @@ import { BOUNDS, DEFAULTS } from './defaults.js';
 import { firstChild, type Directive } from './directive.js';
 import type { EnvMap, EnvSetting } from './env.js';
 import type { HttpNotifyConfig, LalNotifyEvent } from './schema.js';
-import { readSetting } from './setting.js';
+import { readSecret, readSetting } from './setting.js';
 import { invalidValue, parseDuration, parseHttpUrl, parseOnOff, type ValueSource } from './values.js';
 import { parseDurationMs } from '../util/duration.js';
 
@@ -44,6 +44,7 @@ export function buildHttpNotify(root: readonly Directive[], env: EnvMap): HttpNo
     updateIntervalSec: readSetting(env, 'httpNotifyUpdateInterval', firstChild(c, 'update_interval'), 'http_notify.update_interval', parseIntervalSec, DEFAULTS.httpNotify.updateIntervalSec),
     timeoutMs: readSetting(env, 'httpNotifyTimeout', firstChild(c, 'timeout'), 'http_notify.timeout', (source) => parseDuration(source, MAX_TIMEOUT_MS), DEFAULTS.httpNotify.timeoutMs),
     urls,
+    secret: readSecret(env, 'httpNotifySecret', firstChild(c, 'secret'), 'http_notify.secret'),
   };
 }
 

@@ -6,7 +6,7 @@ import { BOUNDS, DEFAULTS } from './defaults.js';
 import { displayText, firstChild, type Directive } from './directive.js';
 import { envSource, splitEnvList, type EnvMap, type EnvSetting } from './env.js';
 import type { HttpHooksConfig, PlayConfig, PublishConfig, ReferConfig, SecurityConfig, SecurityRule, VhostConfig } from './schema.js';
-import { readSetting } from './setting.js';
+import { readSecret, readSetting } from './setting.js';
 import type { ConfigWarning } from './warning.js';
 import {
   errorAt, invalidValue, isSecurityTarget, originOf, parseChoice, parseDecimal, parseDuration, parseHttpUrl, parseInteger, parseOnOff, type ValueSource,
@@ -92,6 +92,7 @@ function buildHttpHooks(c: readonly Directive[], env: EnvMap): HttpHooksConfig {
     onHlsNotify: urls('onHlsNotify', 'on_hls_notify'),
     timeoutMs: readSetting<number | undefined>(env, undefined, firstChild(c, 'timeout'), 'vhost.http_hooks.timeout', (source) => parseDuration(source, BOUNDS.hooksTimeoutMaxMs), undefined),
     tlsVerify: readSetting(env, undefined, firstChild(c, 'tls_verify'), 'vhost.http_hooks.tls_verify', parseOnOff, DEFAULTS.httpHooks.tlsVerify),
+    secret: readSecret(env, 'hooksSecret', firstChild(c, 'secret'), 'vhost.http_hooks.secret'),
   };
 }
 

@@ -22,6 +22,8 @@ export const DEFAULTS = {
   httpServer: { enabled: false, port: 8080, dir: './objs/nginx/html', crossdomain: true },
   // SRS_HTTP_CLIENT_TIMEOUT is 30 s (srs-spec §1.3); concurrency and queue are ours.
   hooks: { timeoutMs: 30_000, concurrency: 10, queueSize: 1000 },
+  // The spool (ours): 64 MiB and a day, as the issue asks; retries from 1 s doubling to a minute.
+  spool: { maxSizeBytes: 64 * 1024 * 1024, maxAgeMs: 24 * 3_600_000, retryMinMs: 1000, retryMaxMs: 60_000 },
   // lalserver http_notify: update_interval_sec 5 as shipped (conf/lalserver.conf.json:86-100), a 3 s client timeout (http_notify.go:23).
   httpNotify: { enabled: false, updateIntervalSec: 5, timeoutMs: 3000 },
   vhost: { enabled: true, minLatency: false, inAckSize: 0, outAckSize: 2_500_000 },
@@ -72,4 +74,10 @@ export const BOUNDS = {
   httpNotifyIntervalSec: [0, 86_400],
   /** Longest hook timeout accepted, in ms. */
   hooksTimeoutMaxMs: 600_000,
+  /** hooks.spool_max_size, bytes: 16 KiB (tests) .. 64 GiB. */
+  spoolMaxSizeBytes: [16 * 1024, 64 * 1024 ** 3],
+  /** hooks.spool_max_age, ms: up to 30 days. */
+  spoolMaxAgeMaxMs: 30 * 86_400_000,
+  /** hooks.spool_retry_min / spool_retry_max, ms: up to an hour. */
+  spoolRetryMaxMs: 3_600_000,
 } as const;

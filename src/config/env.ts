@@ -53,6 +53,8 @@ export const ENV_OVERRIDES = {
   onUnpublish: ['SRS_VHOST_HTTP_HOOKS_ON_UNPUBLISH'],
   onPlay: ['SRS_VHOST_HTTP_HOOKS_ON_PLAY'],
   onStop: ['SRS_VHOST_HTTP_HOOKS_ON_STOP'],
+  // Ours: a secret is better kept out of the file.
+  hooksSecret: ['SRS_VHOST_HTTP_HOOKS_SECRET'],
   // get_vhost_http_remux_* (srs_app_config.cpp:8534-8710).
   remuxEnabled: ['SRS_VHOST_HTTP_REMUX_ENABLED'],
   remuxMount: ['SRS_VHOST_HTTP_REMUX_MOUNT'],
@@ -99,6 +101,7 @@ export const ENV_OVERRIDES = {
   httpNotifyOnRelayPullStop: ['SRS_HTTP_NOTIFY_ON_RELAY_PULL_STOP'],
   httpNotifyOnRtmpConnect: ['SRS_HTTP_NOTIFY_ON_RTMP_CONNECT'],
   httpNotifyOnHlsMakeTs: ['SRS_HTTP_NOTIFY_ON_HLS_MAKE_TS'],
+  httpNotifySecret: ['SRS_HTTP_NOTIFY_SECRET'],
 } as const;
 
 /** A setting that can be overridden from the environment. */

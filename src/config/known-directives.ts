@@ -94,16 +94,16 @@ export const SRS_KNOWN: KnownBlock = {
 
 /** Our extensions: the top-level `hooks {}`, `http_notify {}` and `static_relay_pull {}` blocks, two http_hooks settings and http_server.trusted_proxies, which SRS lacks. */
 export const EXTENSIONS: KnownBlock = {
-  hooks: names('script', 'webhook', 'stdio_format', 'timeout', 'concurrency', 'queue'),
+  hooks: names('script', 'webhook', 'stdio_format', 'timeout', 'concurrency', 'queue', 'secret', 'spool', 'spool_max_size', 'spool_max_age', 'spool_retry_min', 'spool_retry_max'),
   // lalserver's http_notify (lal-lssn-spec A1): its event keys as directives, update_interval for update_interval_sec.
   http_notify: names(
     'enabled', 'update_interval', 'timeout', 'on_server_start', 'on_update', 'on_pub_start', 'on_pub_stop', 'on_sub_start',
-    'on_sub_stop', 'on_relay_pull_start', 'on_relay_pull_stop', 'on_rtmp_connect', 'on_hls_make_ts',
+    'on_sub_stop', 'on_relay_pull_start', 'on_relay_pull_stop', 'on_rtmp_connect', 'on_hls_make_ts', 'secret',
   ),
   // lalserver's static_relay_pull (lal-lssn-spec A6).
   static_relay_pull: names('enabled', 'addr'),
   http_server: names('trusted_proxies'),
-  vhost: { http_hooks: names('timeout', 'tls_verify') },
+  vhost: { http_hooks: names('timeout', 'tls_verify', 'secret') },
 };
 
 /**

@@ -54,6 +54,8 @@ export interface HttpHooksConfig {
   readonly timeoutMs: number | undefined;
   /** Our extension: verify HTTPS certificates (on by default; SRS never verifies). */
   readonly tlsVerify: boolean;
+  /** Our extension: sign every request of this vhost's hooks (README "Signed callbacks"); undefined = unsigned. */
+  readonly secret?: string | undefined;
 }
 
 /** What a vhost.security rule does when it matches. */
@@ -191,6 +193,22 @@ export interface HooksConfig {
   readonly timeoutMs: number; // default 30000
   readonly concurrency: number; // default 10
   readonly queueSize: number; // default 1000
+  /** Signs every webhook request (README "Signed callbacks"); undefined = unsigned. */
+  readonly secret?: string | undefined;
+  /** The durable notification spool; undefined = off (no `spool DIR;`). */
+  readonly spool?: SpoolConfig | undefined;
+}
+
+/** `hooks { spool DIR; spool_max_size 64m; spool_max_age 24h; ... }`: the write-ahead log of notifications. */
+export interface SpoolConfig {
+  /** The directory of the segment files, relative to the working directory unless absolute. */
+  readonly dir: string;
+  readonly maxSizeBytes: number; // default 64 MiB
+  /** A notification not delivered this long after it was emitted is given up (counted, logged). */
+  readonly maxAgeMs: number; // default 24 h
+  /** First retry delay; doubles per attempt up to retryMaxMs, each with jitter. */
+  readonly retryMinMs: number; // default 1 s
+  readonly retryMaxMs: number; // default 60 s
 }
 
 /** `http_api.auth` (SRS 6.0.4+): HTTP Basic on every /api/ path. */
@@ -258,6 +276,8 @@ export interface HttpNotifyConfig {
   readonly timeoutMs: number;
   /** One URL per event; absent = that event is off (lal: ""). */
   readonly urls: Readonly<Partial<Record<LalNotifyEvent, string>>>;
+  /** Ours: sign every request (README "Signed callbacks"); undefined = unsigned, as lal. */
+  readonly secret?: string | undefined;
 }
 
 /**

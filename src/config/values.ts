@@ -174,3 +174,21 @@ export function isSecurityTarget(text: string): boolean {
   if (prefix === undefined) return true;
   return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (v4 ? 32 : 128);
 }
+
+/**
+ * A signing secret (`secret S;`, README "Signed callbacks"): any non-empty
+ * text. An empty one is refused: it would sign with a key everyone knows.
+ */
+export function parseSecret(source: ValueSource): string {
+  if (source.text === '') throw errorAt(source.origin, `${source.key} is empty, expecting a non-empty secret (remove the directive to send unsigned requests)`);
+  return source.text;
+}
+
+/** A size in bytes: `65536`, `512k`, `64m`, `1g` (powers of 1024), in [min, max]. */
+export function parseSize(source: ValueSource, min: number, max: number): number {
+  const match = /^(\d{1,15})([kmg]?)b?$/i.exec(source.text);
+  const factor = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[(match?.[2] ?? '').toLowerCase()] ?? 1;
+  const bytes = match === null ? NaN : Number(match[1]) * factor;
+  if (!Number.isSafeInteger(bytes) || bytes < min || bytes > max) throw invalidValue(source, `a size such as 64m or 512k, ${min}..${max} bytes`);
+  return bytes;
+}

@@ -12,8 +12,14 @@ import { ScriptSink } from './script.js';
 import { WebhookSink } from './webhook.js';
 import { DEFAULT_STDIO_MAX_BUFFERED_BYTES, StdioSink } from './stdio.js';
 import { LalNotifySink, type LalGroupPort } from './lal/lal-notify-sink.js';
+import { NotificationDelivery, type DeliverySpoolStats } from './delivery.js';
+import { EventIds } from './event-ids.js';
+import { Spool } from './spool/spool.js';
 
 export { parseHookFlag, validateHookTargets } from './hook-targets.js';
+
+/** The longest a shutdown waits for spooled notifications in flight. */
+const SPOOL_DRAIN_MAX_MS = 1000;
 
 /**
  * The composition of the hook sinks behind the one port a session uses.
@@ -76,6 +82,8 @@ export interface HookSystem extends HookPort {
   relay(event: RelayEvent): void;
   /** Waits (bounded) until queued notifications are delivered or dropped; used on SIGTERM after close events. */
   drain(timeoutMs: number): Promise<void>;
+  /** The spool's size, pending count and drops; undefined without `hooks { spool DIR; }`. */
+  spoolStats(): DeliverySpoolStats | undefined;
   /** Counters for logs/API: delivered, failed, dropped, retried per sink. */
   stats(): Record<string, { delivered: number; failed: number; dropped: number; retried: number }>;
   /** Drops what is still queued, kills running scripts, closes the undici agents. */
@@ -94,11 +102,32 @@ export function createHookSystem(options: HookSystemOptions): HookSystem {
   const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const retryDelaysMs = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
   const stats = new Map<string, SinkStats>();
+  const meters = new Map<string, SinkMeter>();
   const meterFor = (name: string): SinkMeter => {
-    const meter = new SinkMeter(name, options.observer);
-    stats.set(name, meter.counts);
+    let meter = meters.get(name);
+    if (meter === undefined) {
+      meter = new SinkMeter(name, options.observer);
+      meters.set(name, meter);
+      stats.set(name, meter.counts);
+    }
     return meter;
   };
+  // The spool is opened once, at start: a reload that adds, moves or drops it applies after a restart.
+  const spoolConfig = getConfig().hooks.spool;
+  const opened = spoolConfig === undefined ? undefined : Spool.open({ dir: spoolConfig.dir, maxSizeBytes: spoolConfig.maxSizeBytes, logger });
+  // With a spool, its own executor: the spool bounds what waits, so the queue does not.
+  const spoolExecutor = opened === undefined ? undefined : new HookExecutor(() => ({ concurrency: getConfig().hooks.concurrency, queueSize: Number.MAX_SAFE_INTEGER }));
+  const eventIds = new EventIds(Date.now(), opened?.lastSeq ?? 0);
+  const delivery = new NotificationDelivery({
+    getConfig,
+    logger,
+    client,
+    meterOf: meterFor,
+    retryDelaysMs,
+    maxResponseBytes,
+    ids: eventIds,
+    spool: opened === undefined || spoolConfig === undefined || spoolExecutor === undefined ? undefined : { spool: opened.spool, executor: spoolExecutor, config: spoolConfig },
+  });
 
   const srs = new SrsHttpHooksSink({
     getConfig,
@@ -107,18 +136,17 @@ export function createHookSystem(options: HookSystemOptions): HookSystem {
     executor: srsExecutor,
     ids: { serverId: options.serverId, serviceId: options.serviceId },
     maxResponseBytes,
-    retryDelaysMs,
     meter: meterFor('http_hooks'),
+    delivery,
+    eventIds,
   });
+  meterFor('http_hooks_hls');
   const srsHls = new SrsHlsHooksSink({
     getConfig,
     logger,
-    client,
     executor: srsExecutor,
     ids: { serverId: options.serverId, serviceId: options.serviceId },
-    maxResponseBytes,
-    retryDelaysMs,
-    meter: meterFor('http_hooks_hls'),
+    delivery,
     cwd: process.cwd(),
   });
   const script = new ScriptSink({
@@ -129,14 +157,12 @@ export function createHookSystem(options: HookSystemOptions): HookSystem {
     maxOutputBytes: options.scriptMaxOutputBytes ?? 4096,
     pipeGraceMs: options.scriptPipeGraceMs ?? 1000,
   });
+  meterFor('webhook');
   const webhook = new WebhookSink({
     getConfig,
     logger,
-    client,
     executor: guideExecutor,
-    meter: meterFor('webhook'),
-    maxResponseBytes,
-    retryDelaysMs,
+    delivery,
   });
   const stdio = new StdioSink({
     getConfig,
@@ -151,11 +177,9 @@ export function createHookSystem(options: HookSystemOptions): HookSystem {
   const lal = new LalNotifySink({
     getConfig,
     logger,
-    client,
+    delivery,
     executor: lalExecutor,
     meter: meterFor('http_notify'),
-    retryDelaysMs,
-    maxResponseBytes,
     serverId: options.serverId,
     binInfo: options.lal?.binInfo ?? 'srs-ts',
     cwd: process.cwd(),
@@ -171,6 +195,8 @@ export function createHookSystem(options: HookSystemOptions): HookSystem {
   const notifiers = [srs, srsHls, script, webhook, stdio, lal, ...handlerNotifiers, ...(options.internalNotifiers ?? [])];
   const dispatcher = new HookDispatcher([srs, ...handlerGates], notifiers, logger);
   const optional = new OptionalDeliveries(notifiers, logger);
+  // What the spool held at start goes out first, before any new event (every meter exists by now).
+  if (opened !== undefined) delivery.resume(opened.pending);
 
   return {
     wantsGate: (event) => dispatcher.wantsGate(event),
@@ -187,16 +213,21 @@ export function createHookSystem(options: HookSystemOptions): HookSystem {
         srsExecutor.drain(timeoutMs),
         lalExecutor.drain(timeoutMs),
         guideExecutor.drain(timeoutMs),
+        // What the spool holds is on disk and sent at the next start: a dead receiver must not hold up a shutdown.
+        spoolExecutor?.drain(Math.min(timeoutMs, SPOOL_DRAIN_MAX_MS)),
         stdio.drain(timeoutMs),
         ...handlerNotifiers.map((sink) => sink.drain?.(timeoutMs)),
       ]);
     },
+    spoolStats: () => delivery.spoolStats(),
     stats: () => Object.fromEntries([...stats].map(([name, counters]) => [name, { ...counters }])),
     close: async () => {
       srsExecutor.close();
       guideExecutor.close();
       lalExecutor.close();
+      spoolExecutor?.close();
       stdio.close();
+      await opened?.spool.close();
       await client.close();
     },
   };

@@ -40,6 +40,8 @@ export interface HttpPostOptions {
   readonly signal?: AbortSignal | undefined;
   /** A body over `maxResponseBytes` is cut there instead of failing the call (on_hls_notify). */
   readonly truncate?: boolean;
+  /** Extra request headers (signature, event id and sequence); lowercase names. */
+  readonly headers?: Readonly<Record<string, string>> | undefined;
 }
 
 /** Why a call produced no judgeable response. */
@@ -132,6 +134,8 @@ function requestOnce(agent: Agent, targets: TargetCache, url: string, method: 'P
   if (options.signal?.aborted === true) return Promise.resolve({ kind: 'failure', failure: 'aborted', message: 'aborted' });
   return new Promise((resolve) => {
     const exchange = new PostExchange(resolve, options);
-    agent.dispatch({ origin: target.origin, path: target.path, method, headers: method === 'POST' ? REQUEST_HEADERS : GET_HEADERS, body: body ?? null }, exchange);
+    const base = method === 'POST' ? REQUEST_HEADERS : GET_HEADERS;
+    const headers = options.headers === undefined ? base : { ...base, ...options.headers };
+    agent.dispatch({ origin: target.origin, path: target.path, method, headers, body: body ?? null }, exchange);
   });
 }

@@ -2,11 +2,8 @@ import type { Logger } from '../log.js';
 import { findVhost, type Config } from '../config/schema.js';
 import type { HlsSegmentEvent, NotifySink, SessionEvent } from './events.js';
 import type { HookExecutor } from './executor.js';
-import type { HookHttpClient, HttpPostResult } from './http-client.js';
-import { isRetryableHttpFailure, logHookExecution, retryDelayMs, type HookOutcome } from './hook-execution.js';
-import type { SinkMeter } from './sink-meter.js';
 import type { SrsBodyIds } from './srs-body.js';
-import { judgeSrsResponse } from './srs-verdict.js';
+import type { NotificationDelivery } from './delivery.js';
 
 /** SRS reads the on_hls_notify answer for at most 10 s (srs_app_http_hooks.cpp:388-456). */
 const NOTIFY_TIMEOUT_MS = 10_000;
@@ -15,12 +12,10 @@ const NOTIFY_TIMEOUT_MS = 10_000;
 export interface SrsHlsHooksOptions {
   readonly getConfig: () => Config;
   readonly logger: Logger;
-  readonly client: HookHttpClient;
   readonly executor: HookExecutor;
   readonly ids: SrsBodyIds;
-  readonly maxResponseBytes: number;
-  readonly retryDelaysMs: readonly number[];
-  readonly meter: SinkMeter;
+  /** Sends the notifications (headers, judging, retries, the spool); meters them as `http_hooks_hls`. */
+  readonly delivery: NotificationDelivery;
   /** The server's working directory, SRS's `cwd` field. */
   readonly cwd: string;
 }
@@ -49,61 +44,32 @@ export class SrsHlsHooksSink implements NotifySink {
     const timeoutMs = hooks.timeoutMs ?? this.options.getConfig().hooks.timeoutMs;
     if (hooks.onHls.length > 0) {
       const body = encodeOnHlsBody(event, this.options.ids, this.options.cwd);
-      for (const url of hooks.onHls) this.submit(event, 'on_hls', url, (signal) => this.options.client.post(url, body, { timeoutMs, maxResponseBytes: this.options.maxResponseBytes, tlsVerify: hooks.tlsVerify, signal }), true);
+      for (const url of hooks.onHls) this.submit(event, 'on_hls', url, { method: 'POST', body, timeoutMs, tlsVerify: hooks.tlsVerify });
     }
     for (const template of hooks.onHlsNotify) {
       const p = event.publisher;
       const url = notifyTarget(template, { ...this.options.ids, app: p.app, stream: p.stream, tsUrl: event.uri, param: p.param });
-      this.submit(event, 'on_hls_notify', url, (signal) =>
-        this.options.client.get(url, { timeoutMs: Math.min(timeoutMs, NOTIFY_TIMEOUT_MS), maxResponseBytes: vhost.hls.nbNotify, truncate: true, tlsVerify: hooks.tlsVerify, signal }), false);
+      this.submit(event, 'on_hls_notify', url, { method: 'GET', body: '', timeoutMs: Math.min(timeoutMs, NOTIFY_TIMEOUT_MS), tlsVerify: hooks.tlsVerify, truncateBytes: vhost.hls.nbNotify });
     }
   }
 
-  private submit(event: HlsSegmentEvent, action: 'on_hls' | 'on_hls_notify', url: string, call: (signal: AbortSignal) => Promise<HttpPostResult>, judge: boolean): void {
-    const { executor, meter, logger, retryDelaysMs } = this.options;
+  private submit(event: HlsSegmentEvent, action: 'on_hls' | 'on_hls_notify', url: string, request: { method: 'POST' | 'GET'; body: string; timeoutMs: number; tlsVerify: boolean; truncateBytes?: number }): void {
     const clientId = event.publisher.clientId;
-    executor.submit(`${this.name}:${clientId}`, {
-      run: async (attempt, signal) => {
-        const startedMs = performance.now();
-        const result = await call(signal);
-        meter.attempt(action, performance.now() - startedMs);
-        let reason: string | undefined;
-        let outcome: HookOutcome = 'ok';
-        if (result.kind === 'failure') {
-          reason = result.message;
-          outcome = result.failure === 'timeout' ? 'timeout' : 'failed';
-        } else if (judge) {
-          const verdict = judgeSrsResponse(result.status, result.body);
-          if (!verdict.ok) {
-            reason = verdict.reason;
-            outcome = 'failed';
-          }
-        }
-        logHookExecution(logger, {
-          event: action,
-          sink: this.name,
-          target: url,
-          durationMs: performance.now() - startedMs,
-          outcome,
-          extra: () => ({ client_id: clientId, seq_no: event.seq, attempt, ...(result.kind === 'response' ? { status: result.status } : {}), ...(reason === undefined ? {} : { reason }) }),
-        });
-        if (reason === undefined) {
-          meter.outcome(action, 'delivered');
-          return;
-        }
-        const delayMs = isRetryableHttpFailure(result) ? retryDelayMs(retryDelaysMs, attempt) : undefined;
-        if (delayMs !== undefined && !signal.aborted) {
-          meter.outcome(action, 'retried');
-          return { retryAfterMs: delayMs };
-        }
-        meter.outcome(action, outcome === 'timeout' ? 'timeout' : 'failed');
-        logger.error({ sink: this.name, action, url, client_id: clientId, seq_no: event.seq, attempts: attempt, reason }, 'http hook notification failed');
+    this.options.delivery.submit(
+      {
+        sink: 'http_hooks_hls',
+        event: action,
+        url,
+        ...request,
+        // on_hls is judged as SRS judges any hook; on_hls_notify's answer is read (bounded) and ignored.
+        judge: action === 'on_hls' ? 'srs' : 'any',
+        chain: `${this.name}:${clientId}`,
+        secret: { kind: 'vhost', vhost: event.publisher.vhost },
+        clientId,
+        fields: { seq_no: event.seq },
       },
-      dropped: (reason) => {
-        meter.outcome(action, 'dropped');
-        logger.error({ sink: this.name, action, url, client_id: clientId, reason }, 'http hook notification dropped');
-      },
-    });
+      this.options.executor,
+    );
   }
 }
 

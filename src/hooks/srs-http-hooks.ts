@@ -5,8 +5,10 @@ import { encodeSrsHookBody, SRS_ACTION_BY_EVENT, type SrsBodyIds, type SrsHookAc
 import { judgeSrsResponse } from './srs-verdict.js';
 import type { HookHttpClient } from './http-client.js';
 import type { HookExecutor } from './executor.js';
-import { hookExecutionLevel, isRetryableHttpFailure, logHookExecution, retryDelayMs, type HookOutcome } from './hook-execution.js';
+import { hookExecutionLevel, isRetryableHttpFailure, logHookExecution, type HookOutcome } from './hook-execution.js';
 import type { SinkMeter } from './sink-meter.js';
+import { requestHeaders, type NotificationDelivery } from './delivery.js';
+import type { EventIds } from './event-ids.js';
 
 /**
  * SRS `http_hooks` (srs-spec §1): on_connect/on_publish/on_play gate the
@@ -38,8 +40,11 @@ export interface SrsHttpHooksOptions {
   readonly executor: HookExecutor;
   readonly ids: SrsBodyIds;
   readonly maxResponseBytes: number;
-  readonly retryDelaysMs: readonly number[];
   readonly meter: SinkMeter;
+  /** Sends the notifications (headers, retries, the spool). */
+  readonly delivery: NotificationDelivery;
+  /** Gate requests carry an event id and sequence too. */
+  readonly eventIds: EventIds;
 }
 
 /** Why a call did not pass. */
@@ -58,6 +63,7 @@ interface CallPlan {
   readonly body: string;
   readonly timeoutMs: number;
   readonly tlsVerify: boolean;
+  readonly secret: string | undefined;
 }
 
 /** The SRS http_hooks sink: gate for connect/publish/play, notifier for close/unpublish/stop. */
@@ -102,28 +108,23 @@ export class SrsHttpHooksSink implements GateSink, NotifySink {
     if (action === undefined || GATED.has(action)) return;
     const plan = this.plan(event);
     if (plan === undefined) return;
-    const { executor, meter, logger, retryDelaysMs } = this.options;
     for (const url of plan.urls) {
-      executor.submit(`${this.name}:${event.clientId}`, {
-        run: async (attempt, signal) => {
-          const failure = await this.call(plan, url, event, signal, attempt);
-          if (failure === undefined) {
-            meter.outcome(plan.action, 'delivered');
-            return;
-          }
-          const delayMs = failure.retryable ? retryDelayMs(retryDelaysMs, attempt) : undefined;
-          if (delayMs !== undefined && !signal.aborted) {
-            meter.outcome(plan.action, 'retried');
-            return { retryAfterMs: delayMs };
-          }
-          meter.outcome(plan.action, failure.outcome === 'timeout' ? 'timeout' : 'failed');
-          logger.error({ sink: this.name, action: plan.action, url, client_id: event.clientId, attempts: attempt, reason: failure.reason }, 'http hook notification failed');
+      this.options.delivery.submit(
+        {
+          sink: this.name,
+          event: plan.action,
+          method: 'POST',
+          url,
+          body: plan.body,
+          timeoutMs: plan.timeoutMs,
+          tlsVerify: plan.tlsVerify,
+          judge: 'srs',
+          chain: `${this.name}:${event.clientId}`,
+          secret: { kind: 'vhost', vhost: event.vhost },
+          clientId: event.clientId,
         },
-        dropped: (reason) => {
-          meter.outcome(plan.action, 'dropped');
-          logger.error({ sink: this.name, action: plan.action, url, client_id: event.clientId, reason }, 'http hook notification dropped');
-        },
-      });
+        this.options.executor,
+      );
     }
   }
 
@@ -146,6 +147,7 @@ export class SrsHttpHooksSink implements GateSink, NotifySink {
       body: encodeSrsHookBody(action, event, this.options.ids),
       timeoutMs: hooks.timeoutMs ?? this.options.getConfig().hooks.timeoutMs,
       tlsVerify: hooks.tlsVerify,
+      secret: hooks.secret,
     };
   }
 
@@ -166,6 +168,7 @@ export class SrsHttpHooksSink implements GateSink, NotifySink {
       maxResponseBytes: this.options.maxResponseBytes,
       tlsVerify: plan.tlsVerify,
       signal,
+      headers: requestHeaders(plan.secret, plan.body, this.options.eventIds.next()),
     });
     this.options.meter.attempt(plan.action, performance.now() - startedMs);
     let failure: CallFailure | undefined;

@@ -2,10 +2,8 @@ import type { Logger } from '../log.js';
 import type { Config } from '../config/schema.js';
 import type { NotifySink, SessionEvent } from './events.js';
 import type { HookExecutor } from './executor.js';
-import type { HookHttpClient } from './http-client.js';
 import { toGuideEvent } from './guide-event.js';
-import { isRetryableHttpFailure, logHookExecution, retryDelayMs } from './hook-execution.js';
-import type { SinkMeter } from './sink-meter.js';
+import type { NotificationDelivery } from './delivery.js';
 
 /**
  * Webhooks of the guide (`--hook-webhook "EVENT=http://..."`): POST the
@@ -18,11 +16,9 @@ import type { SinkMeter } from './sink-meter.js';
 export interface WebhookSinkOptions {
   readonly getConfig: () => Config;
   readonly logger: Logger;
-  readonly client: HookHttpClient;
   readonly executor: HookExecutor;
-  readonly meter: SinkMeter;
-  readonly maxResponseBytes: number;
-  readonly retryDelaysMs: readonly number[];
+  /** Sends the POSTs (headers, judging, retries, the spool); meters them as `webhook`. */
+  readonly delivery: NotificationDelivery;
 }
 
 /** POSTs each guide event to every webhook registered for its type. */
@@ -40,49 +36,24 @@ export class WebhookSink implements NotifySink {
     if (targets.length === 0) return;
     const body = JSON.stringify(guide);
     const timeoutMs = config.hooks.timeoutMs;
-    const { executor, meter, logger, client } = this.options;
     for (const target of targets) {
-      executor.submit(`${this.name}:${event.clientId}`, {
-        run: async (attempt, signal) => {
-          const startedMs = performance.now();
-          const result = await client.post(target.target, body, {
-            timeoutMs,
-            maxResponseBytes: this.options.maxResponseBytes,
-            tlsVerify: true,
-            signal,
-          });
-          const ok = result.kind === 'response' && result.status >= 200 && result.status < 300;
-          const timedOut = result.kind === 'failure' && result.failure === 'timeout';
-          meter.attempt(guide.type, performance.now() - startedMs);
-          logHookExecution(logger, {
-            event: guide.type,
-            sink: this.name,
-            target: target.target,
-            durationMs: performance.now() - startedMs,
-            outcome: ok ? 'ok' : timedOut ? 'timeout' : 'failed',
-            extra: () => ({
-              conn_id: guide.conn_id,
-              client_id: guide.client_id,
-              attempt,
-              ...(result.kind === 'response' ? { status: result.status } : { error: result.message }),
-            }),
-          });
-          if (ok) {
-            meter.outcome(guide.type, 'delivered');
-            return;
-          }
-          const delayMs = isRetryableHttpFailure(result) ? retryDelayMs(this.options.retryDelaysMs, attempt) : undefined;
-          if (delayMs !== undefined && !signal.aborted) {
-            meter.outcome(guide.type, 'retried');
-            return { retryAfterMs: delayMs };
-          }
-          meter.outcome(guide.type, timedOut ? 'timeout' : 'failed');
+      this.options.delivery.submit(
+        {
+          sink: this.name,
+          event: guide.type,
+          method: 'POST',
+          url: target.target,
+          body,
+          timeoutMs,
+          tlsVerify: true,
+          judge: '2xx',
+          chain: `${this.name}:${event.clientId}`,
+          secret: { kind: 'hooks' },
+          clientId: guide.client_id,
+          fields: { conn_id: guide.conn_id },
         },
-        dropped: (reason) => {
-          meter.outcome(guide.type, 'dropped');
-          logger.error({ event: guide.type, sink: this.name, target: target.target, conn_id: guide.conn_id, reason }, 'hook dropped');
-        },
-      });
+        this.options.executor,
+      );
     }
   }
 }

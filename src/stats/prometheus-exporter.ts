@@ -6,6 +6,8 @@ import type { ClientProtocol, NotifySink, SessionEvent } from '../hooks/events.j
 import type { HookCallOutcome, HookObserver } from '../hooks/sink-meter.js';
 import { SrsSignature } from '../rtmp/constants.js';
 import type { ClientRegistry } from '../session/client-registry.js';
+import type { DeliverySpoolStats } from '../hooks/delivery.js';
+import { registerSpoolMetrics } from './spool-metrics.js';
 
 /**
  * `/metrics` (srs-wave2-spec §3): SRS's exporter names, labels and units, plus
@@ -31,6 +33,8 @@ export interface PrometheusExporterOptions {
   readonly hub: Hub;
   readonly serverId: string;
   readonly serviceId: string;
+  /** The hook spool's numbers, read at scrape time; undefined (or answering undefined) without a spool. */
+  readonly spool?: (() => DeliverySpoolStats | undefined) | undefined;
 }
 
 /** What a scrape answers. */
@@ -197,6 +201,7 @@ export class PrometheusExporter implements NotifySink, HookObserver {
       buckets: HOOK_BUCKETS,
       registers: [registry],
     });
+    if (options.spool !== undefined && options.getConfig().hooks.spool !== undefined) registerSpoolMetrics(registry, options.spool);
   }
 
   /** Session events: client starts, error closes, and the final bytes of each client that leaves. */

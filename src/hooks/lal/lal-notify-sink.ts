@@ -2,9 +2,8 @@ import type { Logger } from '../../log.js';
 import type { Config, HttpNotifyConfig, LalNotifyEvent } from '../../config/schema.js';
 import type { HlsSegmentEvent, HlsSegmentOpenEvent, NotifySink, RelayEvent, ServerEvent, SessionEvent } from '../events.js';
 import type { HookExecutor } from '../executor.js';
-import type { HookHttpClient } from '../http-client.js';
-import { isRetryableHttpFailure, logHookExecution, retryDelayMs, type HookOutcome } from '../hook-execution.js';
 import type { SinkMeter } from '../sink-meter.js';
+import type { NotificationDelivery } from '../delivery.js';
 import { hlsMakeTsBody, lalInfoBody, relayEventBody, rtmpConnectBody, sessionEventBody, updateBody, type LalJson } from './lal-body.js';
 import { lalPullSessionId, lalSessionId } from './lal-session.js';
 
@@ -34,12 +33,11 @@ export interface LalGroupPort {
 export interface LalNotifyOptions {
   readonly getConfig: () => Config;
   readonly logger: Logger;
-  readonly client: HookHttpClient;
+  /** Sends the POSTs (headers, judging, retries, the spool); meters them as `http_notify`. */
+  readonly delivery: NotificationDelivery;
   /** Its own executor: the sink bounds it itself (`hooks.queue`), with room kept for every pending stop. */
   readonly executor: HookExecutor;
   readonly meter: SinkMeter;
-  readonly retryDelaysMs: readonly number[];
-  readonly maxResponseBytes: number;
   readonly serverId: string;
   readonly binInfo: string;
   /** lal's `cwd` of on_hls_make_ts. */
@@ -182,44 +180,28 @@ export class LalNotifySink implements NotifySink {
       this.dropped(delivery, 'queue_full');
       return false;
     }
-    return executor.submit(delivery.chain, {
-      run: (attempt, signal) => this.run(delivery, attempt, signal),
-      dropped: (reason) => this.dropped(delivery, reason),
-    });
+    // lal never reads the answer (http_notify.go:176-180): any 2xx is delivered, the body ignored, garbage included.
+    return this.options.delivery.submit(
+      {
+        sink: this.name,
+        event: delivery.event,
+        method: 'POST',
+        url: delivery.url,
+        body: delivery.body,
+        timeoutMs: delivery.timeoutMs,
+        tlsVerify: true,
+        judge: '2xx',
+        chain: delivery.chain,
+        secret: { kind: 'http_notify' },
+        clientId: delivery.clientId,
+        fields: { session_id: delivery.sessionId },
+      },
+      executor,
+    );
   }
 
-  private dropped(delivery: Delivery, reason: 'queue_full' | 'closed'): void {
+  private dropped(delivery: Delivery, reason: 'queue_full'): void {
     this.options.meter.outcome(delivery.event, 'dropped');
     this.options.logger.warn({ sink: this.name, event: delivery.event, session_id: delivery.sessionId, client_id: delivery.clientId, reason, dropped: this.options.meter.counts.dropped }, 'lal notify dropped');
-  }
-
-  private async run(delivery: Delivery, attempt: number, signal: AbortSignal): Promise<{ retryAfterMs: number } | undefined> {
-    const { client, meter, logger } = this.options;
-    const startedMs = performance.now();
-    const result = await client.post(delivery.url, delivery.body, { timeoutMs: delivery.timeoutMs, maxResponseBytes: this.options.maxResponseBytes, tlsVerify: true, signal });
-    meter.attempt(delivery.event, performance.now() - startedMs);
-    // lal never reads the answer (http_notify.go:176-180): any 2xx is delivered, the body ignored, garbage included.
-    const ok = result.kind === 'response' && result.status >= 200 && result.status < 300;
-    const outcome: HookOutcome = ok ? 'ok' : result.kind === 'failure' && result.failure === 'timeout' ? 'timeout' : 'failed';
-    logHookExecution(logger, {
-      event: delivery.event,
-      sink: this.name,
-      target: delivery.url,
-      durationMs: performance.now() - startedMs,
-      outcome,
-      extra: () => ({ session_id: delivery.sessionId, client_id: delivery.clientId, attempt, ...(result.kind === 'response' ? { status: result.status } : { error: result.message }) }),
-    }, ok ? 'debug' : undefined);
-    if (ok) {
-      meter.outcome(delivery.event, 'delivered');
-      return undefined;
-    }
-    const delayMs = isRetryableHttpFailure(result) ? retryDelayMs(this.options.retryDelaysMs, attempt) : undefined;
-    if (delayMs !== undefined && !signal.aborted) {
-      meter.outcome(delivery.event, 'retried');
-      return { retryAfterMs: delayMs };
-    }
-    meter.outcome(delivery.event, outcome === 'timeout' ? 'timeout' : 'failed');
-    logger.warn({ sink: this.name, event: delivery.event, session_id: delivery.sessionId, client_id: delivery.clientId, attempts: attempt, reason: result.kind === 'response' ? `status ${result.status}` : result.message }, 'lal notify failed');
-    return undefined;
   }
 }

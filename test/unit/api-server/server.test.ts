@@ -5,6 +5,7 @@ import { request } from 'undici';
 import { createApiServer, TOKEN_ERROR_CODE } from '../../../research/api-server/server.js';
 import { signToken } from '../../../research/api-server/token.js';
 import { runApiServerCli } from '../../../research/api-server/cli.js';
+import { signatureHeaders } from '../../../src/hooks/signature.js';
 
 const NOW = 1_700_000_000;
 const SECRET = 'k3y';
@@ -167,5 +168,39 @@ describe('api-server command line', () => {
     } finally {
       await close(result.server);
     }
+  });
+});
+
+describe('research/api-server with --signing-secret (signed callbacks)', () => {
+  let server: Server;
+  let port: number;
+  const logs: Array<Record<string, unknown>> = [];
+  const SIGNING = 'whsec_sample';
+
+  beforeAll(async () => {
+    server = createApiServer({ signingSecret: SIGNING, log: (line) => logs.push(line), nowSec: () => NOW });
+    port = await listen(server);
+  });
+  afterAll(() => close(server));
+
+  const signed = async (body: string, headers: Record<string, string>) => {
+    const response = await request(`http://127.0.0.1:${port}/api/v1/clients`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
+    return { status: response.statusCode, text: await response.body.text() };
+  };
+
+  it('accepts a request signed with the secret and a fresh timestamp', async () => {
+    const body = JSON.stringify(hook('on_close'));
+    expect(await signed(body, signatureHeaders(SIGNING, NOW - 30, body))).toEqual({ status: 200, text: '{"code":0,"data":null}' });
+  });
+
+  it.each([
+    ['wrong', (body: string) => signatureHeaders('not-the-secret', NOW, body)],
+    ['stale', (body: string) => signatureHeaders(SIGNING, NOW - 301, body)],
+    ['missing', () => ({})],
+    ['wrong', (body: string) => signatureHeaders(SIGNING, NOW, body.replace('on_close', 'on_connect'))],
+  ] as const)('refuses a %s signature with HTTP 401 (SRS denies) and logs why', async (reason, headersOf) => {
+    const body = JSON.stringify(hook('on_close'));
+    expect((await signed(body, headersOf(body))).status).toBe(401);
+    expect(logs.at(-1)).toMatchObject({ verdict: 'deny', reason: `signature ${reason}` });
   });
 });

@@ -68,6 +68,7 @@ export function makeVhost(name: string, httpHooks: HttpHooksConfig = makeHttpHoo
     refer: { enabled: false, all: [], publish: [], play: [] },
     httpRemux: { enabled: false, mount: '[vhost]/[app]/[stream].flv', fastCacheSec: 0, dropIfNotMatch: true, hasAudio: true, hasVideo: true, guessHasAv: true },
     position: undefined,
+    cluster: { mode: 'local', origins: [], vhost: '[vhost]', tokenTraverse: false },
   };
 }
 
