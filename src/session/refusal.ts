@@ -24,11 +24,15 @@ export type RefusalCode =
   /** The client went away while a gate was waiting: nothing to answer. */
   | 'closed'
   /** A relay whose chain of upstream servers already holds this one (an edge loop). */
-  | 'relay_loop';
+  | 'relay_loop'
+  /** A gate allowed with a redirect (http_hooks answer data, authorizer): SRS's RTMP 302. */
+  | 'redirect';
 
 export interface Refusal {
   readonly code: RefusalCode;
   /** One line for the client and the log; names the hook, never its URL. */
   readonly description: string;
   readonly reason: CloseReason;
+  /** code `redirect`: where the client should go instead. */
+  readonly redirect?: string;
 }
