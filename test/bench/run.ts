@@ -6,7 +6,7 @@
  * the table in test/bench/README.md. Options:
  *   --quick              smoke sizes (see plan.ts)
  *   --servers a,b        subset of ours,nms,null (development)
- *   --only a,b           subset of fanout (RTMP), http-flv, hls (segmenting cost, HLS viewers), api (the prober cells), sessions
+ *   --only a,b           subset of fanout (RTMP), http-flv, hls (segmenting cost, HLS viewers), api (the prober cells), interceptor (a no-op media interceptor), sessions
  *   --players a,b        fan-out sizes instead of the plan's (development, profiling)
  *   --json FILE          results file (default .bench/results[-quick].json)
  *   --profile DIR        run our server under node --cpu-prof, profiles into DIR
@@ -28,7 +28,7 @@ import { updateReadme } from './readme.js';
 import { notes, renderTable, tableRows } from './report.js';
 import type { BenchResults, SegmentingRow } from './results.js';
 import { runHlsScenarios } from './hls-scenarios.js';
-import { runApiProbeScenarios, runFanoutScenarios, runSessionsScenarios } from './scenarios.js';
+import { runApiProbeScenarios, runFanoutScenarios, runInterceptorScenarios, runSessionsScenarios } from './scenarios.js';
 import { loadStreamFixture, prepareStreamFile } from './stream-fixture.js';
 
 /** dist/test/bench/run.js -> the repository root. */
@@ -36,7 +36,7 @@ const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 /** Outside the repo: the encoded stream survives between runs, logs and configs of the last run sit beside it. */
 const CACHE_DIR = join(tmpdir(), 'srs-ts-bench');
 const ALL_SERVERS: readonly ServerKind[] = ['ours', 'nms', 'null'];
-const SCENARIOS: readonly string[] = ['fanout', 'http-flv', 'hls', 'api', 'sessions'];
+const SCENARIOS: readonly string[] = ['fanout', 'http-flv', 'hls', 'api', 'interceptor', 'sessions'];
 /** A 1-minute load average above this before the run means the machine is not quiet. */
 const BUSY_LOAD_AVERAGE = 0.5;
 
@@ -121,6 +121,7 @@ async function main(): Promise<void> {
       segmenting.push(...hls.segmenting);
     }
     if (only.includes('api')) results.fanout.push(...(await runApiProbeScenarios(ctx)));
+    if (only.includes('interceptor')) results.fanout.push(...(await runInterceptorScenarios(ctx)));
     if (only.includes('sessions')) results.sessions.push(...(await runSessionsScenarios(ctx)));
   } finally {
     await hookServer.close();

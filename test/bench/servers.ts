@@ -20,6 +20,7 @@ const OUR_CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
 const NMS_LAUNCHER = fileURLToPath(new URL('./nms-launcher.js', import.meta.url));
 const NULL_FANOUT_SERVER = fileURLToPath(new URL('./null-fanout-server.js', import.meta.url));
 const NULL_SESSION_SERVER = fileURLToPath(new URL('./null-session-server.js', import.meta.url));
+const INTERCEPTOR_LAUNCHER = fileURLToPath(new URL('./interceptor-launcher.js', import.meta.url));
 
 /** How to start one server. */
 export interface BenchServerOptions {
@@ -35,6 +36,8 @@ export interface BenchServerOptions {
   readonly sessionReplies?: string | undefined;
   /** Ours: HLS output on, segments and playlists under `path` (the HLS cells). */
   readonly hls?: HlsOutput | undefined;
+  /** Ours: started through startServer with one no-op media interceptor (interceptor-launcher.ts) instead of the CLI. */
+  readonly interceptor?: boolean | undefined;
 }
 
 /** The vhost `hls {}` of the HLS cells (hls_cleanup on, as SRS's default: the window is all that stays on disk). */
@@ -103,6 +106,7 @@ function commandFor(options: BenchServerOptions, ports: BenchPorts): string[] {
     const configFile = join(workDir, `ours-${label}.conf`);
     writeFileSync(configFile, ourConfigText(ports, workDir, label, hookUrl, options.hls));
     // Run as `npm start` and the `srs` bin run it (src/util/node-flags.ts).
+    if (options.interceptor === true) return [...SERVER_NODE_FLAGS, ...options.nodeFlags, INTERCEPTOR_LAUNCHER, '-c', configFile];
     return [...SERVER_NODE_FLAGS, ...options.nodeFlags, OUR_CLI, '-c', configFile, '--log-level', 'warn'];
   }
   if (kind === 'nms') {
