@@ -101,10 +101,6 @@ export class OptionalDeliveries {
     for (const sink of this.notifiers) this.guard(sink, 'connect_command', () => sink.connectCommand?.(event, command));
   }
 
-  clientCreated(event: SessionEvent): void {
-    for (const sink of this.notifiers) this.guard(sink, 'client_created', () => sink.clientCreated?.(event));
-  }
-
   server(event: ServerEvent): void {
     for (const sink of this.notifiers) this.guard(sink, event.type, () => sink.server?.(event));
   }

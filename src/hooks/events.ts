@@ -267,12 +267,6 @@ export interface NotifySink {
    * event is built as the `connect` gate would see it, its seq not taken.
    */
   connectCommand?(event: SessionEvent, command?: ConnectCommand): void;
-  /**
-   * A client object exists (before its handshake, its first read): the event
-   * is built as `accept` would be, its seq not taken. For in-process
-   * connection handlers' onCreated; same rules as `notify`.
-   */
-  clientCreated?(event: SessionEvent): void;
   /** A server-scope event; same rules as `notify`. */
   server?(event: ServerEvent): void;
   /**
@@ -297,6 +291,11 @@ export interface HookPort {
   notify(event: SessionEvent): void;
   /** An RTMP `connect` arrived (see NotifySink.connectCommand); absent in ports with no sink for it. */
   connectCommand?(event: SessionEvent, command?: ConnectCommand): void;
-  /** A client was created (see NotifySink.clientCreated); absent in ports with no sink for it. */
-  clientCreated?(event: SessionEvent): void;
+  /**
+   * A client object exists (before its handshake, its first read), for the
+   * in-process connection handlers' onCreated. `build` makes the event as
+   * `accept` would see it (its seq not taken), called only when a handler
+   * wants it, so a server without handlers allocates nothing per client.
+   */
+  clientCreated?(build: () => SessionEvent): void;
 }

@@ -76,8 +76,8 @@ export interface HookSystem extends HookPort {
   segmentOpen(event: HlsSegmentOpenEvent): void;
   /** An RTMP connect arrived; never blocks, never throws. */
   connectCommand(event: SessionEvent, command?: ConnectCommand): void;
-  /** A client was created; never blocks, never throws. */
-  clientCreated(event: SessionEvent): void;
+  /** A client was created (see HookPort.clientCreated); never blocks, never throws. */
+  clientCreated(build: () => SessionEvent): void;
   /** The typed in-process handler API (register handlers, interceptors) and the publish taps. */
   readonly handlers: HandlerSystem;
   /** A server-scope event (start, periodic update); never blocks, never throws. */
@@ -200,7 +200,7 @@ export function createHookSystem(options: HookSystemOptions): HookSystem {
     segment: (event) => dispatcher.segment(event),
     segmentOpen: (event) => optional.segmentOpen(event),
     connectCommand: (event, command) => optional.connectCommand(event, command),
-    clientCreated: (event) => optional.clientCreated(event),
+    clientCreated: (build) => typed.clientCreated(build),
     handlers: typed,
     server: (event) => optional.server(event),
     wantsUpdate: (tick) => optional.wantsUpdate(tick),

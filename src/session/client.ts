@@ -230,7 +230,7 @@ export class Client implements RegisteredClient {
     this.log = new SessionLog(ctx.logger, { cid: id, conn: spec.connId, ip: spec.ip, proto: spec.protocol });
     ctx.registry.add(this);
     // In-process connection handlers' onCreated: the client exists, nothing was read yet.
-    ctx.hooks.clientCreated?.(this.events.buildGate('accept', ZERO_BYTES));
+    ctx.hooks.clientCreated?.(() => this.events.buildGate('accept', ZERO_BYTES));
   }
 
   get id(): string {

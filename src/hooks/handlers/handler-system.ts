@@ -131,8 +131,10 @@ export class HandlerSystem implements GateSink, NotifySink, PublishTaps, Handler
 
   // --- connection and stream handlers (notify) ---
 
-  clientCreated(event: SessionEvent): void {
+  /** The event is built only when a handler exists: a server without handlers pays nothing per client. */
+  clientCreated(build: () => SessionEvent): void {
     if (this.connection.size === 0 && this.stream.size === 0 && this.authorizers.size === 0) return;
+    const event = build();
     const record = this.record(event);
     this.queue(record, event, { kind: 'onCreated', run: (ctx, h) => h.onCreated?.(ctx) }, this.connection.items);
   }

@@ -105,7 +105,7 @@ describe('HandlerSystem: notifications', () => {
       },
       onDisposed: (ctx, close) => void (calls.push(`disposed ${close.reason} ${String(ctx.state.get('k'))}`), bags.add(ctx.state)),
     });
-    handlers.clientCreated(makeEvent({ type: 'accept', clientId: 'c1' }));
+    handlers.clientCreated(() => makeEvent({ type: 'accept', clientId: 'c1' }));
     handlers.notify(makeEvent({ type: 'accept', clientId: 'c1' }));
     handlers.notify(makeEvent({ type: 'close', clientId: 'c1', reason: 'kicked' }));
     await executor.drain(1_000);
@@ -134,7 +134,9 @@ describe('HandlerSystem: notifications', () => {
 
   it('keeps nothing per client when no handler is registered', () => {
     const { handlers } = system();
-    handlers.clientCreated(makeEvent({ type: 'accept', clientId: 'c3' }));
+    let built = 0;
+    handlers.clientCreated(() => (built++, makeEvent({ type: 'accept', clientId: 'c3' })));
+    expect(built).toBe(0);
     handlers.notify(makeEvent({ type: 'accept', clientId: 'c3' }));
     expect((handlers as unknown as { clients: Map<string, unknown> }).clients.size).toBe(0);
   });
