@@ -298,4 +298,10 @@ export interface HookPort {
    * wants it, so a server without handlers allocates nothing per client.
    */
   clientCreated?(build: () => SessionEvent): void;
+  /**
+   * A client that never got past its protocol's hello (a failed or timed-out
+   * handshake) ended: no sink hears a close for it, but handlers that saw
+   * onCreated get their onDisposed. `build` makes that close event.
+   */
+  clientDiscarded?(build: () => SessionEvent): void;
 }

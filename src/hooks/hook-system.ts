@@ -78,6 +78,8 @@ export interface HookSystem extends HookPort {
   connectCommand(event: SessionEvent, command?: ConnectCommand): void;
   /** A client was created (see HookPort.clientCreated); never blocks, never throws. */
   clientCreated(build: () => SessionEvent): void;
+  /** A client ended before accept (see HookPort.clientDiscarded); never blocks, never throws. */
+  clientDiscarded(build: () => SessionEvent): void;
   /** The typed in-process handler API (register handlers, interceptors) and the publish taps. */
   readonly handlers: HandlerSystem;
   /** A server-scope event (start, periodic update); never blocks, never throws. */
@@ -201,6 +203,7 @@ export function createHookSystem(options: HookSystemOptions): HookSystem {
     segmentOpen: (event) => optional.segmentOpen(event),
     connectCommand: (event, command) => optional.connectCommand(event, command),
     clientCreated: (build) => typed.clientCreated(build),
+    clientDiscarded: (build) => typed.clientDiscarded(build),
     handlers: typed,
     server: (event) => optional.server(event),
     wantsUpdate: (tick) => optional.wantsUpdate(tick),

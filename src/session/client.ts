@@ -379,6 +379,8 @@ export class Client implements RegisteredClient {
     this.ctx.registry.remove(this);
     this.spec.closeWire(reason, detail);
     if (this.accepted) this.emit('close', reason, detail);
+    // Never accepted: no sink hears a close, but handlers that saw onCreated get onDisposed.
+    else this.ctx.hooks.clientDiscarded?.(() => ({ ...this.events.buildGate('close', this.bytes()), reason, detail }));
   }
 
   private readonly releasePublish = (lease: Lease): void => {

@@ -139,6 +139,14 @@ export class HandlerSystem implements GateSink, NotifySink, PublishTaps, Handler
     this.queue(record, event, { kind: 'onCreated', run: (ctx, h) => h.onCreated?.(ctx) }, this.connection.items);
   }
 
+  /** A client ended before accept: its onDisposed (and its record) is due like any close. */
+  clientDiscarded(build: () => SessionEvent): void {
+    if (this.clients.size === 0) return;
+    const event = build();
+    if (!this.clients.has(event.clientId)) return;
+    this.notify(event);
+  }
+
   connectCommand(event: SessionEvent, command?: ConnectCommand): void {
     if (this.connection.size === 0) return;
     const record = this.record(event);

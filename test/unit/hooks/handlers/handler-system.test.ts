@@ -203,3 +203,16 @@ describe('HandlerSystem: media and cache taps', () => {
     expect([throws, seen]).toEqual([1, 2]);
   });
 });
+
+describe('HandlerSystem: a client that never got past its hello', () => {
+  it('gets onDisposed after onCreated, and its record is dropped', async () => {
+    const { handlers, executor } = system();
+    const calls: string[] = [];
+    handlers.addConnectionHandler({ onCreated: () => void calls.push('created'), onDisposed: (_ctx, close) => void calls.push(`disposed ${close.reason}`) });
+    handlers.clientCreated(() => makeEvent({ type: 'accept', clientId: 'h1' }));
+    handlers.clientDiscarded(() => makeEvent({ type: 'close', clientId: 'h1', reason: 'timeout', detail: 'handshake timeout' }));
+    await executor.drain(1_000);
+    expect(calls).toEqual(['created', 'disposed timeout']);
+    expect((handlers as unknown as { clients: Map<string, unknown> }).clients.size).toBe(0);
+  });
+});
