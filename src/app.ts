@@ -8,6 +8,8 @@ import { ConnIdSequence, randomStatId, randomString } from './core/ids.js';
 import type { GateSink, NotifySink, RelayEvent } from './hooks/events.js';
 import { createHookSystem, validateHookTargets, type HookSystem } from './hooks/hook-system.js';
 import { ClientRegistry } from './session/client-registry.js';
+import { clientHandle, clientHandles } from './session/client-handles.js';
+import type { ClientHandle, Handlers } from './hooks/handlers/types.js';
 import type { LifecycleContext, PlayObservers, PublishObservers } from './session/client.js';
 import { RtmpServer, type RtmpServerOptions } from './server/rtmp/rtmp-server.js';
 import { HttpServer, type HttpServerOptions } from './server/http/http-server.js';
@@ -34,8 +36,12 @@ export interface AppOptions {
   logger: Logger;
   /** Builds the next config on SIGHUP / reload(); throws ConfigError to keep the old one. */
   reloadConfig?: () => Config;
-  /** In-process gate/notify sinks (embedding). */
+  /** In-process gate/notify sinks (embedding, untyped; the typed API is `app.handlers`). */
   handlers?: readonly (GateSink | NotifySink)[];
+  /** Per typed handler call, ms (default 5 s): past it the call is skipped and its signal aborts. */
+  handlerTimeoutMs?: number;
+  /** What a typed authorizer that throws or times out means (default deny). */
+  onAuthorizerFailure?: 'deny' | 'allow';
   /** Where stdio hook lines go (default process.stdout). */
   stdout?: NodeJS.WritableStream;
   /** Tests shorten protocol timeouts and bounds. */
@@ -53,7 +59,9 @@ export class App {
   private config: Config;
   readonly hub = new Hub();
   /** Every live client of every protocol (API, shutdown, kick). */
-  readonly clients = new ClientRegistry();
+  readonly registry = new ClientRegistry();
+  /** The typed in-process handler API: connection and stream handlers, authorizers, media and cache interceptors. */
+  readonly handlers: Handlers;
   readonly hooks: HookSystem;
   readonly rtmp: RtmpServer;
   /** http_server: live HTTP-FLV/TS and files, and the API when http_api names the same address. */
@@ -89,7 +97,7 @@ export class App {
     const serviceId = randomString(8);
     const binInfo = `srs-ts ${SrsSignature.version}, lalserver HTTP Notify ${LAL_VERSIONS.notify} and HTTP API ${LAL_VERSIONS.api} compatible, node ${process.version}`;
     // The hook system exists by the first scrape.
-    this.metrics = new PrometheusExporter({ getConfig: () => this.config, clients: this.clients, hub: this.hub, serverId, serviceId, spool: () => this.hooks.spoolStats() });
+    this.metrics = new PrometheusExporter({ getConfig: () => this.config, clients: this.registry, hub: this.hub, serverId, serviceId, spool: () => this.hooks.spoolStats() });
     this.hooks = createHookSystem({
       observer: this.metrics,
       internalNotifiers: [this.metrics],
@@ -98,14 +106,18 @@ export class App {
       serverId,
       serviceId,
       handlers: options.handlers,
+      closeClient: (clientId, detail) => this.registry.kick(clientId, detail),
+      handlerTimeoutMs: options.handlerTimeoutMs,
+      onAuthorizerFailure: options.onAuthorizerFailure,
       stdout: options.stdout,
       // The groups exist once the traffic stats do (below); asked only when an event comes.
       lal: { groups: { stateAfter: (event) => this.groups.stateAfter(event) }, binInfo },
     });
+    this.handlers = this.hooks.handlers;
     this.hls = new HlsService({ logger: options.logger, segment: (event) => this.hooks.segment(event), segmentOpen: (event) => this.hooks.segmentOpen(event) });
     // Names this process in edge relay chains (loop detection), whatever server_id it shares.
     const instanceId = randomStatId();
-    const forward = new ForwardService({ registry: this.clients, logger: options.logger, limits: options.edge?.forwardLimits });
+    const forward = new ForwardService({ registry: this.registry, logger: options.logger, limits: options.edge?.forwardLimits });
     const publishObservers: PublishObservers = {
       attach: (stream, publisher, vhost, disconnect) => {
         this.hls.attach(stream, publisher, vhost, disconnect);
@@ -113,7 +125,7 @@ export class App {
       },
     };
     const relayEvents = (event: RelayEvent): void => this.hooks.relay(event);
-    const pullBase = { hub: this.hub, registry: this.clients, logger: options.logger, publishObservers, instanceId, relayEvents };
+    const pullBase = { hub: this.hub, registry: this.registry, logger: options.logger, publishObservers, instanceId, relayEvents };
     this.edge = new EdgeService({ ...pullBase, stopGraceMs: options.edge?.stopGraceMs, limits: options.edge?.limits });
     this.lalPulls = new LalPulls({
       ...pullBase,
@@ -133,12 +145,13 @@ export class App {
       getConfig: () => this.config,
       hub: this.hub,
       hooks: this.hooks,
-      registry: this.clients,
+      registry: this.registry,
       logger: options.logger,
       publishObservers,
       playObservers,
       instanceId,
       tokenTraverse: new OriginTokenTraverse(options.logger),
+      publishTaps: this.hooks.handlers,
     };
     const connIds = new ConnIdSequence();
     this.rtmp = new RtmpServer({
@@ -148,19 +161,19 @@ export class App {
       logger: options.logger,
       ...options.rtmp,
     });
-    this.traffic = new TrafficStats(this.clients, this.hub);
-    this.groups = new StreamGroups(this.clients, this.hub, this.traffic);
+    this.traffic = new TrafficStats(this.registry, this.hub);
+    this.groups = new StreamGroups(this.registry, this.hub, this.traffic);
     this.updates = new UpdateTicker({ hooks: this.hooks, snapshot: () => this.groups.snapshot() });
     const lalApi = new LalApi({
       snapshot: () => this.groups.snapshot(),
-      kick: (clientId, detail) => this.clients.kick(clientId, detail),
+      kick: (clientId, detail) => this.registry.kick(clientId, detail),
       relayPulls: this.lalPulls,
       info: { serverId, startedAtMs: this.startedAtMs, binInfo },
       logger: options.logger,
     });
     const api = new SrsApi({
       getConfig: () => this.config,
-      registry: this.clients,
+      registry: this.registry,
       hub: this.hub,
       stats: this.traffic,
       serverId,
@@ -178,12 +191,23 @@ export class App {
     const exporter = this.config.exporter;
     const apiMetrics = { endpoint: exporter.enabled ? this.metrics : undefined, only: false };
     const webConsole = httpApi.enabled
-      ? new WebConsole({ getConfig: () => this.config, hub: this.hub, registry: this.clients, httpPorts: () => this.boundHttpAddresses.map((a) => a.port), logger: options.logger })
+      ? new WebConsole({ getConfig: () => this.config, hub: this.hub, registry: this.registry, httpPorts: () => this.boundHttpAddresses.map((a) => a.port), logger: options.logger })
       : undefined;
     this.http = new HttpServer({ ...http, serves: { media: true, api: shared ? api : undefined, metrics: shared ? apiMetrics : undefined, console: shared ? webConsole : undefined, players: new PlayerPage() } });
     this.httpApi = httpApi.enabled && !shared ? new HttpServer({ ...http, serves: { media: false, api, metrics: apiMetrics, console: webConsole } }) : undefined;
     const exporterOnApiPort = httpApi.enabled && exporter.listen.port !== 0 && exporter.listen.port === httpApi.listen.port && exporter.listen.host === httpApi.listen.host;
     this.exporterHttp = exporter.enabled && !exporterOnApiPort ? new HttpServer({ ...http, serves: { media: false, api: undefined, metrics: { endpoint: this.metrics, only: true } } }) : undefined;
+  }
+
+  /** Every live client (every protocol), in arrival order, with `disconnect(reason)`. */
+  clients(): ClientHandle[] {
+    return clientHandles(this.registry);
+  }
+
+  /** One live client by its id, or undefined once it is gone. */
+  getClient(id: string): ClientHandle | undefined {
+    const client = this.registry.get(id);
+    return client === undefined ? undefined : clientHandle(client);
   }
 
   /** The config in force (swapped by reload). */
@@ -269,7 +293,7 @@ export class App {
       // Pulls first: closing their upstream through the registry would only make them reconnect.
       this.edge.close();
       this.lalPulls.close();
-      this.clients.closeAll('server_shutdown', 'server shutdown');
+      this.registry.closeAll('server_shutdown', 'server shutdown');
       // Publishers are gone, their last segments listed: hls_dispose removes the files at shutdown as SRS does.
       this.hls.close(true);
       await listenersClosed;

@@ -1,6 +1,8 @@
 /**
  * The public library API for embedding: start a server from a config text,
- * file or object, with in-process gate/notify handlers.
+ * file or object; register typed handlers on `server.handlers`; list and
+ * disconnect clients with `server.clients()` / `server.getClient(id)`
+ * (README "Embedding").
  */
 import { App, type AppOptions } from './app.js';
 import { createLogger, type Logger } from './log.js';
@@ -11,7 +13,26 @@ import { loadConfig } from './config/load.js';
 
 export { App } from './app.js';
 export type { Config, VhostConfig, HttpHooksConfig, HooksConfig } from './config/schema.js';
-export type { SessionEvent, SessionEventType, GateSink, NotifySink, GateVerdict, CloseReason } from './hooks/events.js';
+export type { SessionEvent, SessionEventType, GateSink, NotifySink, GateVerdict, GateControl, CloseReason, ClientProtocol, ClientType, ConnectCommand } from './hooks/events.js';
+export type {
+  Awaitable,
+  AuthDecision,
+  Authorizer,
+  CacheInterceptor,
+  ClientControl,
+  ClientHandle,
+  ConnectionHandler,
+  HandlerContext,
+  Handlers,
+  MediaInfo,
+  MediaInterceptor,
+  MediaVerdict,
+  RegisterOptions,
+  StreamHandler,
+  StreamRef,
+} from './hooks/handlers/types.js';
+export { HandlerError } from './hooks/handlers/handler-call.js';
+export type { MediaKind } from './media/packet.js';
 export { RtmpClient } from './relay/rtmp-client.js';
 /** For Node receivers of signed callbacks (README "Signed callbacks"): `verifyHookRequest(secret, req.headers, rawBody)`. */
 export { verifyHookRequest, verifyHookSignature, computeHookSignature, HOOK_HEADERS, SIGNATURE_TOLERANCE_SEC } from './hooks/signature.js';
@@ -24,7 +45,12 @@ export interface StartServerOptions {
   config?: Config;
   /** Defaults to a pino logger at `warn` on stderr. */
   logger?: Logger;
+  /** Untyped gate/notify sinks (kept for compatibility); the typed API is `server.handlers` after start. */
   handlers?: AppOptions['handlers'];
+  /** Per typed handler call, ms (default 5000). */
+  handlerTimeoutMs?: number;
+  /** A typed authorizer that throws or times out: `deny` (default) or `allow`. */
+  onAuthorizerFailure?: 'deny' | 'allow';
   stdout?: AppOptions['stdout'];
   rtmp?: AppOptions['rtmp'];
   http?: AppOptions['http'];
@@ -48,6 +74,8 @@ export async function startServer(options: StartServerOptions): Promise<App> {
     logger,
     reloadConfig: build,
     handlers: options.handlers,
+    ...(options.handlerTimeoutMs === undefined ? {} : { handlerTimeoutMs: options.handlerTimeoutMs }),
+    ...(options.onAuthorizerFailure === undefined ? {} : { onAuthorizerFailure: options.onAuthorizerFailure }),
     stdout: options.stdout,
     rtmp: options.rtmp,
     http: options.http,

@@ -15,7 +15,17 @@ export const DEFAULT_GOP_MAX_BYTES = 64 * 1024 * 1024;
  * `maxFrames` (play.gop_cache_max_frames, 0 = unlimited) and `maxBytes`: past
  * either the cache is cleared and refills from the next key frame.
  */
+/** Told what the cache does (in-process cache interceptors); it must not throw and must not touch the cache. */
+export interface GopCacheListener {
+  /** `packet` joined the GOP. */
+  gopFrame(packet: MediaPacket): void;
+  /** The cached frames were dropped: a key frame starts a new GOP, a bound was crossed, or the publish ended. */
+  gopCleared(): void;
+}
+
 export class GopCache {
+  /** Set only while someone listens, so the per-packet cost without one is one undefined check. */
+  listener: GopCacheListener | undefined;
   private packets: MediaPacket[] = [];
   private bytes = 0;
   private videoCount = 0;
@@ -52,6 +62,7 @@ export class GopCache {
     }
     this.packets.push(packet);
     this.bytes += packet.payload.length;
+    this.listener?.gopFrame(packet);
   }
 
   /** The cached packets, oldest first, starting with a key frame. */
@@ -64,6 +75,8 @@ export class GopCache {
   }
 
   clear(): void {
+    // Only a clear that drops frames is news: a key frame on an empty cache changes nothing.
+    if (this.packets.length > 0) this.listener?.gopCleared();
     this.packets = [];
     this.bytes = 0;
     this.videoCount = 0;

@@ -1,6 +1,6 @@
 import type { MediaPacket } from '../media/packet.js';
 import { FanoutBatch } from './fanout-batch.js';
-import { GopCache } from './gop-cache.js';
+import { GopCache, type GopCacheListener } from './gop-cache.js';
 import { WireCache } from './wire-cache.js';
 
 /** What the stream needs from a player (core/player.ts for every socket protocol). */
@@ -35,6 +35,18 @@ export interface StreamObserver {
   packet(packet: MediaPacket): void;
   /** The publish ended (the observer is removed right after). */
   publishStopped(): void;
+}
+
+/**
+ * Told what the stream caches (in-process cache interceptors and metadata
+ * handlers): set only while one is registered, so the media path without
+ * them pays nothing beyond the GOP cache's undefined check. Must not throw.
+ */
+export interface StreamCacheListener extends GopCacheListener {
+  /** A sequence header was cached (replacing the previous one of its kind). */
+  sequenceHeader(packet: MediaPacket): void;
+  /** onMetaData was cached. */
+  metadata(packet: MediaPacket): void;
 }
 
 /** What the stream needs from its publisher. */
@@ -76,6 +88,7 @@ export class Stream {
   private videoHeader: MediaPacket | undefined;
   private audioHeader: MediaPacket | undefined;
   private readonly gop: GopCache;
+  private cacheListener: StreamCacheListener | undefined;
   private batch = new FanoutBatch();
   private flushTimer: NodeJS.Timeout | undefined;
   private flushScheduled = false;
@@ -122,6 +135,12 @@ export class Stream {
     return this.publisher === undefined && this.players.size === 0;
   }
 
+  /** Sets (or with undefined clears) who is told what the stream caches. */
+  listenToCache(listener: StreamCacheListener | undefined): void {
+    this.cacheListener = listener;
+    this.gop.listener = listener;
+  }
+
   /** Starts a publish session; the caller checked the stream is free. */
   startPublish(publisher: StreamPublisher, options: StreamOptions): void {
     this.publisher = publisher;
@@ -150,10 +169,14 @@ export class Stream {
   publish(packet: MediaPacket): void {
     this.counters.frames++;
     this.counters.recvBytes += packet.payload.length;
-    if (packet.isMetadata) this.metadata = packet;
-    else if (packet.isSequenceHeader) {
+    // The listener checks sit in the rare branches: the per-packet path has none.
+    if (packet.isMetadata) {
+      this.metadata = packet;
+      this.cacheListener?.metadata(packet);
+    } else if (packet.isSequenceHeader) {
       if (packet.kind === 'video') this.videoHeader = packet;
       else this.audioHeader = packet;
+      this.cacheListener?.sequenceHeader(packet);
     } else if (this.options.gopCache) this.gop.push(packet);
     for (const observer of this.observers) observer.packet(packet);
     if (this.players.size === 0) return;

@@ -1,5 +1,5 @@
 import type { Logger } from '../log.js';
-import { ALLOW, type GateSink, type GateVerdict, type HlsSegmentEvent, type HlsSegmentOpenEvent, type HookPort, type NotifySink, type RelayEvent, type ServerEvent, type SessionEvent, type SessionEventType } from './events.js';
+import { ALLOW, type ConnectCommand, type GateControl, type GateSink, type GateVerdict, type HlsSegmentEvent, type HlsSegmentOpenEvent, type HookPort, type NotifySink, type RelayEvent, type ServerEvent, type SessionEvent, type SessionEventType } from './events.js';
 
 /**
  * Gate vs notify (DESIGN.md "One event model, many sinks"): a gated event
@@ -32,9 +32,15 @@ export class HookDispatcher implements HookPort {
     return false;
   }
 
-  /** Runs the gate sinks in order; resolves (never rejects) with the first denial or ALLOW. */
+  /**
+   * Runs the gate sinks in order; resolves (never rejects) with the first
+   * denial or ALLOW. An allow's control is merged (a later gate's field wins)
+   * and a rename is shown to the gates after it: they judge the stream the
+   * client will get.
+   */
   async gate(event: SessionEvent, signal: AbortSignal): Promise<GateVerdict> {
     if (!GATED.has(event.type)) return ALLOW;
+    let control: GateControl | undefined;
     for (const sink of this.gates) {
       if (signal.aborted) return { allow: false, hook: sink.name, reason: `${sink.name} aborted: session closed` };
       let verdict: GateVerdict;
@@ -45,8 +51,12 @@ export class HookDispatcher implements HookPort {
         verdict = { allow: false, hook: sink.name, reason: `${sink.name} failed` };
       }
       if (!verdict.allow) return verdict;
+      if (verdict.control !== undefined) {
+        control = { ...control, ...verdict.control };
+        if (verdict.control.stream !== undefined) event = renamed(event, verdict.control.stream);
+      }
     }
-    return ALLOW;
+    return control === undefined ? ALLOW : { allow: true, control };
   }
 
   /** Hands the event to every notify sink; never blocks, never throws. */
@@ -87,8 +97,8 @@ export class OptionalDeliveries {
     for (const sink of this.notifiers) this.guard(sink, event.type, () => sink.segmentOpen?.(event));
   }
 
-  connectCommand(event: SessionEvent): void {
-    for (const sink of this.notifiers) this.guard(sink, 'connect_command', () => sink.connectCommand?.(event));
+  connectCommand(event: SessionEvent, command?: ConnectCommand): void {
+    for (const sink of this.notifiers) this.guard(sink, 'connect_command', () => sink.connectCommand?.(event, command));
   }
 
   server(event: ServerEvent): void {
@@ -113,6 +123,13 @@ export class OptionalDeliveries {
       this.logger.error({ sink: sink.name, event, err: errorMessage(error) }, 'notify sink failed');
     }
   }
+}
+
+/** The event as it reads once the stream is renamed (streamUrl ends with the stream name, but for an HLS viewer's `.m3u8`). */
+function renamed(event: SessionEvent, stream: string): SessionEvent {
+  const { streamUrl } = event;
+  const url = streamUrl.endsWith(`/${event.stream}`) ? `${streamUrl.slice(0, streamUrl.length - event.stream.length)}${stream}` : streamUrl;
+  return { ...event, stream, streamUrl: url };
 }
 
 function errorMessage(error: unknown): string {

@@ -24,7 +24,9 @@ export type CloseReason =
   /** The stream's publisher left and this viewer's protocol cannot wait for the next one (HTTP-FLV/TS end, as SRS). */
   | 'unpublished'
   /** The RTMP play `duration` argument was reached (SRS stops the play). */
-  | 'duration';
+  | 'duration'
+  /** A gate's `max_duration` (http_hooks answer data, authorizer) ran out: the publish or play ended. */
+  | 'expired';
 
 /** SRS `type` of a client in the API (srs_protocol_rtmp_stack.cpp: `flv-play` for HTTP-FLV and HTTP-TS viewers alike). */
 /**
@@ -207,8 +209,30 @@ export interface RelayEvent {
   readonly hasPlayers: boolean;
 }
 
+/**
+ * What an allowing gate may ask of the session beyond "yes" (our extension:
+ * SRS ignores `data` in an http_hooks answer; an in-process authorizer may
+ * return the same). The session applies it, whichever gate said it.
+ */
+export interface GateControl {
+  /** Publish or play under this stream name instead (rename / route); later gates see the new name. */
+  readonly stream?: string;
+  /** Answer the RTMP client with SRS's 302 redirect to this URL instead of admitting it. */
+  readonly redirect?: string;
+  /** End the publish or play this many seconds after it starts, close reason `expired`. */
+  readonly maxDurationSec?: number;
+}
+
+/** An RTMP `connect` command as the client sent it: its command object and optional arguments object (AMF decoded). */
+export interface ConnectCommand {
+  readonly commandObject: Readonly<Record<string, unknown>>;
+  readonly args: Readonly<Record<string, unknown>> | undefined;
+}
+
 /** The verdict of a gate sink. A denial names the hook so the client can be told. */
-export type GateVerdict = { readonly allow: true } | { readonly allow: false; readonly hook: string; readonly reason: string };
+export type GateVerdict =
+  | { readonly allow: true; readonly control?: GateControl }
+  | { readonly allow: false; readonly hook: string; readonly reason: string };
 
 export const ALLOW: GateVerdict = Object.freeze({ allow: true });
 
@@ -242,7 +266,7 @@ export interface NotifySink {
    * An RTMP client sent `connect` (before the reply; never gating): the
    * event is built as the `connect` gate would see it, its seq not taken.
    */
-  connectCommand?(event: SessionEvent): void;
+  connectCommand?(event: SessionEvent, command?: ConnectCommand): void;
   /** A server-scope event; same rules as `notify`. */
   server?(event: ServerEvent): void;
   /**
@@ -266,5 +290,18 @@ export interface HookPort {
   /** Hands the event to every notify sink; never blocks, never throws. */
   notify(event: SessionEvent): void;
   /** An RTMP `connect` arrived (see NotifySink.connectCommand); absent in ports with no sink for it. */
-  connectCommand?(event: SessionEvent): void;
+  connectCommand?(event: SessionEvent, command?: ConnectCommand): void;
+  /**
+   * A client object exists (before its handshake, its first read), for the
+   * in-process connection handlers' onCreated. `build` makes the event as
+   * `accept` would see it (its seq not taken), called only when a handler
+   * wants it, so a server without handlers allocates nothing per client.
+   */
+  clientCreated?(build: () => SessionEvent): void;
+  /**
+   * A client that never got past its protocol's hello (a failed or timed-out
+   * handshake) ended: no sink hears a close for it, but handlers that saw
+   * onCreated get their onDisposed. `build` makes that close event.
+   */
+  clientDiscarded?(build: () => SessionEvent): void;
 }

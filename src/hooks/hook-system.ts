@@ -15,6 +15,8 @@ import { LalNotifySink, type LalGroupPort } from './lal/lal-notify-sink.js';
 import { NotificationDelivery, type DeliverySpoolStats } from './delivery.js';
 import { EventIds } from './event-ids.js';
 import { Spool } from './spool/spool.js';
+import { HandlerSystem } from './handlers/handler-system.js';
+import type { ConnectCommand } from './events.js';
 
 export { parseHookFlag, validateHookTargets } from './hook-targets.js';
 
@@ -39,8 +41,14 @@ export interface HookSystemOptions {
   /** For SRS bodies (srs-spec §1.5). */
   serverId: string;
   serviceId: string;
-  /** Extra in-process sinks (embedding). */
+  /** Extra in-process sinks (embedding, the untyped form kept for compatibility). */
   handlers?: readonly (GateSink | NotifySink)[] | undefined;
+  /** Ends a client by id (the registry's kick): what a typed handler's `disconnect` does. */
+  closeClient?: ((clientId: string, detail: string) => void) | undefined;
+  /** Per typed handler call (default 5 s). */
+  handlerTimeoutMs?: number | undefined;
+  /** What an authorizer that throws or times out means (default deny). */
+  onAuthorizerFailure?: 'deny' | 'allow' | undefined;
   /** Told of every hook call's outcome and attempt time (the metrics exporter). */
   observer?: HookObserver | undefined;
   /** The server's own notifiers (the metrics exporter): told of every event, not metered as hooks. */
@@ -73,7 +81,13 @@ export interface HookSystem extends HookPort {
   /** An HLS segment file opened; never blocks, never throws. */
   segmentOpen(event: HlsSegmentOpenEvent): void;
   /** An RTMP connect arrived; never blocks, never throws. */
-  connectCommand(event: SessionEvent): void;
+  connectCommand(event: SessionEvent, command?: ConnectCommand): void;
+  /** A client was created (see HookPort.clientCreated); never blocks, never throws. */
+  clientCreated(build: () => SessionEvent): void;
+  /** A client ended before accept (see HookPort.clientDiscarded); never blocks, never throws. */
+  clientDiscarded(build: () => SessionEvent): void;
+  /** The typed in-process handler API (register handlers, interceptors) and the publish taps. */
+  readonly handlers: HandlerSystem;
   /** A server-scope event (start, periodic update); never blocks, never throws. */
   server(event: ServerEvent): void;
   /** Whether some sink wants a server_update at this tick (seconds since the listeners started). */
@@ -192,8 +206,17 @@ export function createHookSystem(options: HookSystemOptions): HookSystem {
     if (isGateSink(handler)) handlerGates.push(handler);
     if (isNotifySink(handler)) handlerNotifiers.push(countingNotifier(handler, meterFor(`handler:${handler.name}`)));
   }
-  const notifiers = [srs, srsHls, script, webhook, stdio, lal, ...handlerNotifiers, ...(options.internalNotifiers ?? [])];
-  const dispatcher = new HookDispatcher([srs, ...handlerGates], notifiers, logger);
+  // Typed handlers: their own executor, so a slow handler never queues in front of the HTTP hooks.
+  const handlerExecutor = new HookExecutor(limits);
+  const typed = new HandlerSystem({
+    logger,
+    executor: handlerExecutor,
+    closeClient: options.closeClient ?? (() => undefined),
+    timeoutMs: options.handlerTimeoutMs ?? 5_000,
+    onAuthorizerFailure: options.onAuthorizerFailure,
+  });
+  const notifiers = [srs, srsHls, script, webhook, stdio, lal, ...handlerNotifiers, typed, ...(options.internalNotifiers ?? [])];
+  const dispatcher = new HookDispatcher([srs, ...handlerGates, typed], notifiers, logger);
   const optional = new OptionalDeliveries(notifiers, logger);
   // What the spool held at start goes out first, before any new event (every meter exists by now).
   if (opened !== undefined) delivery.resume(opened.pending);
@@ -204,7 +227,10 @@ export function createHookSystem(options: HookSystemOptions): HookSystem {
     notify: (event) => dispatcher.notify(event),
     segment: (event) => dispatcher.segment(event),
     segmentOpen: (event) => optional.segmentOpen(event),
-    connectCommand: (event) => optional.connectCommand(event),
+    connectCommand: (event, command) => optional.connectCommand(event, command),
+    clientCreated: (build) => typed.clientCreated(build),
+    clientDiscarded: (build) => typed.clientDiscarded(build),
+    handlers: typed,
     server: (event) => optional.server(event),
     wantsUpdate: (tick) => optional.wantsUpdate(tick),
     relay: (event) => optional.relay(event),
@@ -215,6 +241,7 @@ export function createHookSystem(options: HookSystemOptions): HookSystem {
         guideExecutor.drain(timeoutMs),
         // What the spool holds is on disk and sent at the next start: a dead receiver must not hold up a shutdown.
         spoolExecutor?.drain(Math.min(timeoutMs, SPOOL_DRAIN_MAX_MS)),
+        handlerExecutor.drain(timeoutMs),
         stdio.drain(timeoutMs),
         ...handlerNotifiers.map((sink) => sink.drain?.(timeoutMs)),
       ]);
@@ -224,6 +251,7 @@ export function createHookSystem(options: HookSystemOptions): HookSystem {
     close: async () => {
       srsExecutor.close();
       guideExecutor.close();
+      handlerExecutor.close();
       lalExecutor.close();
       spoolExecutor?.close();
       stdio.close();

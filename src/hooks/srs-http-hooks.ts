@@ -1,6 +1,6 @@
 import type { Logger } from '../log.js';
 import { findVhost, type Config, type HttpHooksConfig } from '../config/schema.js';
-import { ALLOW, type GateSink, type GateVerdict, type NotifySink, type SessionEvent } from './events.js';
+import { ALLOW, type GateControl, type GateSink, type GateVerdict, type NotifySink, type SessionEvent } from './events.js';
 import { encodeSrsHookBody, SRS_ACTION_BY_EVENT, type SrsBodyIds, type SrsHookAction } from './srs-body.js';
 import { judgeSrsResponse } from './srs-verdict.js';
 import type { HookHttpClient } from './http-client.js';
@@ -86,16 +86,21 @@ export class SrsHttpHooksSink implements GateSink, NotifySink {
     const plan = this.plan(event);
     if (plan === undefined || !GATED.has(plan.action)) return ALLOW;
     const { meter } = this.options;
+    // Each URL's answer may add control (issue 17); a later URL's field wins over an earlier one's.
+    let control: GateControl | undefined;
+    const takeControl = (next: GateControl): void => {
+      control = { ...control, ...next };
+    };
     for (const url of plan.urls) {
       if (signal.aborted) return { allow: false, hook: plan.action, reason: `${plan.action} aborted: session closed` };
-      const failure = await this.call(plan, url, event, signal, 1);
+      const failure = await this.call(plan, url, event, signal, 1, takeControl);
       if (failure !== undefined) {
         meter.outcome(plan.action, failure.outcome === 'timeout' ? 'timeout' : failure.denied ? 'denied' : 'failed');
         return { allow: false, hook: plan.action, reason: `${plan.action} denied: ${failure.reason}` };
       }
     }
     meter.outcome(plan.action, 'allowed');
-    return ALLOW;
+    return control === undefined ? ALLOW : { allow: true, control };
   }
 
   /** Queues on_close/on_unpublish/on_stop to every URL; returns at once. */
@@ -161,6 +166,8 @@ export class SrsHttpHooksSink implements GateSink, NotifySink {
     event: SessionEvent,
     signal: AbortSignal,
     attempt: number,
+    /** Gates only: told of the control an allowing answer carries. */
+    onControl?: (control: GateControl) => void,
   ): Promise<CallFailure | undefined> {
     const startedMs = performance.now();
     const result = await this.options.client.post(url, plan.body, {
@@ -181,6 +188,10 @@ export class SrsHttpHooksSink implements GateSink, NotifySink {
       if (!verdict.ok) {
         outcome = 'failed';
         failure = { reason: verdict.reason, retryable: isRetryableHttpFailure(result), outcome, denied: true };
+      } else {
+        // A `data` field of the wrong type: logged, and the allow stands (issue 17).
+        if (verdict.ignored !== undefined) this.options.logger.warn({ sink: this.name, action: plan.action, url, client_id: event.clientId, ignored: verdict.ignored }, 'http hook answer data ignored');
+        if (verdict.control !== undefined) onControl?.(verdict.control);
       }
     }
     // Gates run per session and production logs at warn: build the line only when it is written.

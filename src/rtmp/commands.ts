@@ -43,6 +43,10 @@ export interface ConnectInfo {
   objectEncoding: number;
   /** The optional user arguments object after the command object. */
   args: Record<string, unknown>;
+  /** The whole command object (in-process connection handlers get it). */
+  commandObject: Record<string, unknown>;
+  /** Whether the client sent an arguments object at all. */
+  hasArgs: boolean;
 }
 
 function stringOf(object: AmfObject, key: string): string {
@@ -67,6 +71,8 @@ export function decodeConnect(command: RtmpCommand): ConnectInfo {
     flashVer: stringOf(object, 'flashVer'),
     objectEncoding: typeof encoding === 'number' ? encoding : 0,
     args: { ...(args ?? {}) },
+    commandObject: { ...object },
+    hasArgs: args !== undefined,
   };
 }
 
@@ -135,6 +141,23 @@ export function onStatus(streamId: number, info: Record<string, AmfValue>): Outg
 
 function streamCommand(streamId: number, payload: Buffer): OutgoingMessage {
   return { typeId: MessageType.Amf0Command, timestamp: 0, streamId, csid: ChunkStreamId.OverStream, payload };
+}
+
+/**
+ * SRS's RTMP 302 (SrsRtmpServer::redirect, srs_protocol_rtmp_stack.cpp):
+ * onStatus on stream 0, level error, NetConnection.Connect.Rejected,
+ * description `RTMP 302 Redirect`, `ex` = {code: 302, redirect: the URL's
+ * directory (a tcUrl), redirect2: the whole URL} (ossrs/srs#1575).
+ */
+export function redirectStatus(url: string): OutgoingMessage {
+  const slash = url.lastIndexOf('/');
+  const tcUrl = slash > url.indexOf('://') + 2 ? url.slice(0, slash) : url;
+  return onStatus(0, {
+    level: 'error',
+    code: 'NetConnection.Connect.Rejected',
+    description: 'RTMP 302 Redirect',
+    ex: object({ code: 302, redirect: tcUrl, redirect2: url }),
+  });
 }
 
 /** `onFCPublish` / `onFCUnpublish`: code and description, no level (SRS start_fmle_publish / fmle_unpublish). */

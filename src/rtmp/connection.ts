@@ -8,6 +8,7 @@ import {
   decodeConnect,
   onBWDone,
   onStatus,
+  redirectStatus,
   playStartMessages,
   publishStartStatus,
   statusInfo,
@@ -207,6 +208,11 @@ export class RtmpServerConnection implements ChannelHandler {
   /** onStatus with level "error"; ffmpeg prints "Server error: <description>" and gives up. */
   rejectWithStatus(streamId: number, code: string, description: string): Buffer {
     return this.encode(onStatus(streamId, { level: 'error', code, description }));
+  }
+
+  /** SRS's RTMP 302 redirect to `url` (see redirectStatus). */
+  redirect(url: string): Buffer {
+    return this.encode(redirectStatus(url));
   }
 
   /** onStatus (level status) to a waiting player, e.g. NetStream.Play.UnpublishNotify / PublishNotify. */

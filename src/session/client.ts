@@ -4,7 +4,8 @@ import { Hub } from '../core/hub.js';
 import type { Stream, StreamOptions, StreamPlayer } from '../core/stream.js';
 import { checkSecurity } from '../core/security.js';
 import { randomStatId } from '../core/ids.js';
-import { ALLOW, type ClientProtocol, type ClientType, type CloseReason, type GateVerdict, type HookPort, type SessionEventType, type StreamPublisherFacts } from '../hooks/events.js';
+import { ALLOW, type ClientProtocol, type ClientType, type CloseReason, type GateControl, type GateVerdict, type HookPort, type SessionEventType, type StreamPublisherFacts } from '../hooks/events.js';
+import type { ConnectCommand, MediaIntercept, PublishSite, PublishTaps } from '../hooks/handlers/types.js';
 import type { MediaPacket } from '../media/packet.js';
 import type { ClientRegistry, RegisteredClient } from './client-registry.js';
 import { checkRefer } from './refer.js';
@@ -31,6 +32,8 @@ export interface LifecycleContext {
   readonly instanceId?: string;
   /** Asks an edge vhost's origin about each client's token (`cluster { token_traverse on; }`); absent: never asked. */
   readonly tokenTraverse?: TokenTraverse;
+  /** In-process media and cache interceptors (src/hooks/handlers): told of every publish; absent when none can exist. */
+  readonly publishTaps?: PublishTaps;
 }
 
 /** What the origin is asked with: the client's own URL parts and token. */
@@ -146,8 +149,13 @@ export type Admission = { readonly ok: true; readonly lease: Lease } | { readonl
  * An admitted publish or play: holds the stream until `end`, which releases
  * it and emits unpublish/stop exactly once.
  */
-export class Lease {
+export class Lease implements PublishSite {
   private ended = false;
+  /**
+   * Set by the media interceptors while any is registered (PublishTaps), so
+   * with none the media path pays one undefined check per packet.
+   */
+  interceptor: MediaIntercept | undefined;
 
   constructor(
     readonly kind: 'publish' | 'play',
@@ -161,9 +169,13 @@ export class Lease {
     return this.ended;
   }
 
-  /** The publisher's media: into the stream (a play lease ignores it). */
+  /** The publisher's media: through the interceptors (which may drop a data message) into the stream (a play lease ignores it). */
   publish(packet: MediaPacket): void {
-    if (this.kind === 'publish' && !this.ended) this.stream?.publish(packet);
+    if (this.kind !== 'publish' || this.ended) return;
+    const intercept = this.interceptor;
+    // An interceptor may end the client (disconnect is deferred, but be safe): re-check.
+    if (intercept !== undefined && (!intercept(packet) || this.ended)) return;
+    this.stream?.publish(packet);
   }
 
   /** The player this lease attached (play leases). */
@@ -201,6 +213,10 @@ export class Client implements RegisteredClient {
   private lease: Lease | undefined;
   /** Cancels the gate in flight when the client ends; only exists while a gate waits. */
   private gateAbort: AbortController | undefined;
+  /** A gate's max_duration: ends the client with `expired`; only exists while such a lease runs. */
+  private expiry: NodeJS.Timeout | undefined;
+  /** Detaches the publish from the media/cache interceptors. */
+  private untap: (() => void) | undefined;
   private readonly publisherRef: { clientId: string };
 
   constructor(
@@ -233,6 +249,8 @@ export class Client implements RegisteredClient {
     this.events = new SessionEventBuilder(this.facts);
     this.log = new SessionLog(ctx.logger, { cid: id, conn: spec.connId, ip: spec.ip, proto: spec.protocol });
     ctx.registry.add(this);
+    // In-process connection handlers' onCreated: the client exists, nothing was read yet.
+    ctx.hooks.clientCreated?.(() => this.events.buildGate('accept', ZERO_BYTES));
   }
 
   get id(): string {
@@ -272,10 +290,10 @@ export class Client implements RegisteredClient {
    * Sinks that want the connect command itself (lal on_rtmp_connect, sent
    * before the connect reply and never gating) are told now.
    */
-  setConnectInfo(info: { vhost: string; app: string; param: string; tcUrl: string; pageUrl: string; flashVer?: string }): void {
+  setConnectInfo(info: { vhost: string; app: string; param: string; tcUrl: string; pageUrl: string; flashVer?: string }, command?: ConnectCommand): void {
     Object.assign(this.facts, info);
     this.rebindLog();
-    this.ctx.hooks.connectCommand?.(this.events.buildGate('connect', this.bytes()));
+    this.ctx.hooks.connectCommand?.(this.events.buildGate('connect', this.bytes()), command);
   }
 
   /** Admits a publish or a play; a refusal is data the adapter maps to its wire. */
@@ -298,10 +316,13 @@ export class Client implements RegisteredClient {
     if (request.pageUrl !== undefined) this.facts.pageUrl = request.pageUrl;
     this.rebindLog();
     // RTMP connects once and may publish or play again: on_connect is the connection's, as SRS.
+    let control: GateControl | undefined;
     if (!this.connected && this.protocol === 'rtmp') {
       const connectVerdict = await this.gate('connect');
       if (this.closed) return refused('closed', 'client closed', 'client_close');
       if (!connectVerdict.allow) return refused('connect_denied', connectVerdict.reason, 'rejected');
+      if (connectVerdict.control?.redirect !== undefined) return redirected(connectVerdict.control.redirect);
+      control = connectVerdict.control;
       this.connected = true;
       this.emit('connect');
     }
@@ -321,7 +342,8 @@ export class Client implements RegisteredClient {
     if (referDenied !== undefined) return refused('refer', referDenied, 'rejected');
     const denied = checkSecurity(vhost.security, failed, this.facts.ip);
     if (denied !== undefined) return refused('security', denied, 'rejected');
-    const key = Hub.keyOf(vhost.name, this.facts.app, request.hubStream ?? this.facts.stream);
+    if (control?.stream !== undefined) this.rename(control.stream, request);
+    let key = Hub.keyOf(vhost.name, this.facts.app, request.hubStream ?? this.facts.stream);
     const { hub } = this.ctx;
     // Deliberate difference from SRS: a busy stream is refused before on_publish is called.
     if (intent.kind === 'publish' && hub.isBusy(key)) return busy(this.facts.streamUrl);
@@ -329,12 +351,21 @@ export class Client implements RegisteredClient {
     const verdict = await this.gate(intent.kind);
     if (this.closed) return refused('closed', 'client closed', 'client_close');
     if (!verdict.allow) return refused('denied', verdict.reason, 'rejected');
+    control = verdict.control === undefined ? control : { ...control, ...verdict.control };
+    if (control?.redirect !== undefined) return redirected(control.redirect);
+    if (verdict.control?.stream !== undefined && this.rename(verdict.control.stream, request)) {
+      key = Hub.keyOf(vhost.name, this.facts.app, this.facts.stream);
+      if (intent.kind === 'publish' && hub.isBusy(key)) return busy(this.facts.streamUrl);
+      this.facts.streamId = hub.get(key)?.statId ?? randomStatId();
+    }
     const options = streamOptions(vhost, this.facts.streamId);
     if (intent.kind === 'publish') {
       const acquired = hub.acquirePublish(key, this.publisherRef, options);
       if (!acquired.ok) return busy(this.facts.streamUrl);
       const lease = new Lease('publish', acquired.stream, vhost, undefined, this.releasePublish);
       this.lease = lease;
+      this.untap = this.ctx.publishTaps?.attach(lease, { clientId: this.id, vhost: vhost.name, app: this.facts.app, stream: this.facts.stream });
+      this.armExpiry(control?.maxDurationSec);
       intent.started(lease);
       this.emit('publish');
       this.ctx.publishObservers?.attach(acquired.stream, publisherFactsOf(this.facts), vhost, (detail) => this.close('error', detail));
@@ -345,6 +376,7 @@ export class Client implements RegisteredClient {
     const player = stream === undefined ? undefined : intent.createPlayer?.(stream, vhost);
     const lease = new Lease('play', stream, vhost, player, this.releasePlay);
     this.lease = lease;
+    this.armExpiry(control?.maxDurationSec);
     if (player !== undefined) {
       const joined = hub.addPlayer(key, player, options);
       this.ctx.playObservers?.joined(joined, vhost, { param: this.facts.param, tcUrl: this.facts.tcUrl, relayVia: request.relayVia ?? [] });
@@ -372,10 +404,15 @@ export class Client implements RegisteredClient {
     this.ctx.registry.remove(this);
     this.spec.closeWire(reason, detail);
     if (this.accepted) this.emit('close', reason, detail);
+    // Never accepted: no sink hears a close, but handlers that saw onCreated get onDisposed.
+    else this.ctx.hooks.clientDiscarded?.(() => ({ ...this.events.buildGate('close', this.bytes()), reason, detail }));
   }
 
   private readonly releasePublish = (lease: Lease): void => {
     if (this.lease === lease) this.lease = undefined;
+    this.disarmExpiry();
+    this.untap?.();
+    this.untap = undefined;
     if (lease.stream !== undefined) this.ctx.hub.releasePublish(lease.stream, this.publisherRef);
     this.emit('unpublish');
     this.log.info({ frames: lease.stream?.counters.frames ?? 0 }, 'publish stop');
@@ -383,6 +420,7 @@ export class Client implements RegisteredClient {
 
   private readonly releasePlay = (lease: Lease): void => {
     if (this.lease === lease) this.lease = undefined;
+    this.disarmExpiry();
     const player = lease.attachedPlayer;
     if (player !== undefined && lease.stream !== undefined) {
       this.ctx.hub.removePlayer(lease.stream, player);
@@ -392,6 +430,35 @@ export class Client implements RegisteredClient {
     // A detached play (an HLS viewer) has no player: its bytes are what it fetched.
     this.log.info(player === undefined ? { sendBytes: this.bytes().sendBytes } : { sent: player.sentPackets, dropped: player.dropped }, 'play stop');
   };
+
+  /**
+   * A gate renamed the stream: hooks and the hub see the new name from now
+   * on. Not for a client whose hub name differs from its hook name (an HLS
+   * viewer reads files by URL): logged and ignored. False when ignored.
+   */
+  private rename(stream: string, request: StreamRequest): boolean {
+    if (request.hubStream !== undefined && request.hubStream !== request.stream) {
+      this.log.warn({ to: stream }, 'stream rename ignored: not for this protocol');
+      return false;
+    }
+    this.log.info({ from: this.facts.stream, to: stream }, 'stream renamed by a gate');
+    this.facts.stream = stream;
+    this.facts.streamUrl = generateStreamUrl(this.facts.vhost, this.facts.app, stream);
+    this.rebindLog();
+    return true;
+  }
+
+  /** max_duration from a gate: the client ends with `expired` that many seconds after the lease starts. */
+  private armExpiry(seconds: number | undefined): void {
+    if (seconds === undefined) return;
+    this.expiry = setTimeout(() => this.close('expired', `max_duration ${seconds} s reached`), seconds * 1000);
+    this.expiry.unref();
+  }
+
+  private disarmExpiry(): void {
+    if (this.expiry !== undefined) clearTimeout(this.expiry);
+    this.expiry = undefined;
+  }
 
   private async gate(type: 'connect' | 'publish' | 'play'): Promise<GateVerdict> {
     const event = this.events.buildGate(type, this.bytes());
@@ -432,6 +499,13 @@ export class Client implements RegisteredClient {
 function refused(code: Refusal['code'], description: string, reason: CloseReason): Admission {
   return { ok: false, refusal: { code, description, reason } };
 }
+
+/** A gate answered with a redirect (SRS's RTMP 302): the adapter tells the client where to go. */
+function redirected(url: string): Admission {
+  return { ok: false, refusal: { code: 'redirect', description: 'RTMP 302 Redirect', reason: 'rejected', redirect: url } };
+}
+
+const ZERO_BYTES = Object.freeze({ sendBytes: 0, recvBytes: 0 });
 
 function busy(streamUrl: string): Admission {
   return refused('busy', `stream ${streamUrl} is busy`, 'busy');

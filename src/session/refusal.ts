@@ -26,11 +26,15 @@ export type RefusalCode =
   /** A relay whose chain of upstream servers already holds this one (an edge loop). */
   | 'relay_loop'
   /** `token_traverse`: the origin refused the client's token, or no origin answered. */
-  | 'traverse_denied';
+  | 'traverse_denied'
+  /** A gate allowed with a redirect (http_hooks answer data, authorizer): SRS's RTMP 302. */
+  | 'redirect';
 
 export interface Refusal {
   readonly code: RefusalCode;
   /** One line for the client and the log; names the hook, never its URL. */
   readonly description: string;
   readonly reason: CloseReason;
+  /** code `redirect`: where the client should go instead. */
+  readonly redirect?: string;
 }

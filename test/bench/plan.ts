@@ -29,6 +29,10 @@ export interface BenchPlan {
     readonly concurrency: number;
     readonly sessions: number;
   };
+  /** The RTMP fan-out cell run plain, with one no-op media interceptor, plain again. */
+  readonly interceptor: {
+    readonly players: number;
+  };
   /** The mixed RTMP + HTTP-FLV fan-out cell run without and then with the API prober. */
   readonly apiProbe: {
     readonly players: number;
@@ -85,6 +89,7 @@ export const FULL_PLAN: BenchPlan = {
   cold: { kind: 'play', concurrency: [1, 8, 64], coldSessions: 2_000, warmupSessions: 4_000, warmupConcurrency: 64, warmSessions: 2_000, maxCellMs: 30_000 },
   // "GET /api/v1/clients with 1,000 live sessions and /metrics scrapes every second".
   apiProbe: { players: 1_000, intervalMs: 1_000 },
+  interceptor: { players: 200 },
   // hls_fragment 2 with the stream's 2 s GOP: a segment per key frame, 10 in a 20 s window.
   hls: {
     viewers: 200,
@@ -110,6 +115,7 @@ export const QUICK_PLAN: BenchPlan = {
   // Cold means the first 2,000 sessions, so quick keeps the sizes and runs only the c=64 cells the targets judge.
   cold: { ...FULL_PLAN.cold, concurrency: [64] },
   apiProbe: { ...FULL_PLAN.apiProbe, players: 100 },
+  interceptor: { players: 50 },
   hls: { ...FULL_PLAN.hls, viewers: 50, segmentingViewers: 20, holdMs: 6_000 },
 };
 

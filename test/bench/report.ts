@@ -100,6 +100,8 @@ function metricRow<T extends object>(
 /** The scenario name of a fan-out row; RTMP keeps its historic label so runs compare. */
 function fanoutScenario(row: FanoutRow): string {
   const protocol = row.protocol ?? 'rtmp';
+  if (row.interceptor === 'noop') return `fan-out N=${row.players}, one no-op media interceptor`;
+  if (row.interceptor === 'baseline') return `fan-out N=${row.players}, interceptor cells' baseline`;
   if (protocol === 'rtmp') return `fan-out N=${row.players}`;
   if (protocol === 'http-flv') return `HTTP-FLV fan-out N=${row.players}`;
   if (protocol === 'hls') return `HLS viewers N=${row.players}`;
@@ -113,7 +115,7 @@ function oursResult(row: FanoutRow | undefined): FanoutResult | undefined {
 
 /** Our result of the `protocol` cell of `players` in the same run. */
 function oursOf(all: readonly FanoutRow[], protocol: FanoutProtocol, players: number): FanoutResult | undefined {
-  return oursResult(all.find((other) => (other.protocol ?? 'rtmp') === protocol && other.players === players && other.probed !== true));
+  return oursResult(all.find((other) => (other.protocol ?? 'rtmp') === protocol && other.players === players && other.probed !== true && other.interceptor === undefined));
 }
 
 /**
@@ -160,9 +162,9 @@ function hlsRows(row: FanoutRow, all: readonly FanoutRow[]): TableRow[] {
 function fanoutRows(row: FanoutRow, all: readonly FanoutRow[]): TableRow[] {
   const protocol = row.protocol ?? 'rtmp';
   if (protocol === 'hls') return hlsRows(row, all);
-  const atTarget = row.players === TARGETS.fanoutPlayers && protocol !== 'mixed';
+  const atTarget = row.players === TARGETS.fanoutPlayers && protocol !== 'mixed' && row.interceptor === undefined;
   const scenario = fanoutScenario(row);
-  const rtmpOurs = protocol === 'http-flv' ? oursResult(all.find((other) => (other.protocol ?? 'rtmp') === 'rtmp' && other.players === row.players)) : undefined;
+  const rtmpOurs = protocol === 'http-flv' ? oursResult(all.find((other) => (other.protocol ?? 'rtmp') === 'rtmp' && other.players === row.players && other.interceptor === undefined)) : undefined;
   const rtmpCpu = rtmpOurs === undefined ? undefined : cpuMsPerGb(rtmpOurs);
   const cpuTarget =
     !atTarget ? {}
@@ -187,7 +189,18 @@ function fanoutRows(row: FanoutRow, all: readonly FanoutRow[]): TableRow[] {
     rows.push(metricRow(scenario, { metric: 'CPU per GB / our RTMP cell', value: (r: FanoutResult) => cpuMsPerGb(r) / rtmpCpu }, { ours: row.results.ours }));
   }
   if (row.probed === true) rows.push(...probeRows(scenario, row, all));
+  if (row.interceptor === 'noop') rows.push(...interceptorRows(scenario, row, all));
   return rows;
+}
+
+/** The no-op interceptor's cell against the mean of the baselines around it (same N, same run). */
+function interceptorRows(scenario: string, row: FanoutRow, all: readonly FanoutRow[]): TableRow[] {
+  const ours = oursResult(row);
+  const baselines = all.filter((other) => other.interceptor === 'baseline' && other.players === row.players).map(oursResult).filter((r): r is FanoutResult => r !== undefined);
+  if (ours === undefined || baselines.length === 0) return [];
+  const mean = baselines.reduce((sum, r) => sum + cpuMsPerGb(r), 0) / baselines.length;
+  const spread = baselines.map((r) => format(cpuMsPerGb(r))).join(' / ');
+  return [{ scenario, metric: 'CPU per GB / baselines (mean of the cells before and after)', target: '', ours: `${(cpuMsPerGb(ours) / mean).toFixed(2)}x (baselines ${spread})`, nms: '-', ratio: '', nullBaseline: '-', met: '' }];
 }
 
 /** Latency of each scraped endpoint, and what the scrapes did to the fan-out's CPU per GB. */

@@ -27,6 +27,8 @@ export interface FanoutRow {
   readonly protocol?: FanoutProtocol;
   /** The API prober ran through the hold window. */
   readonly probed?: boolean;
+  /** The interceptor cells: ours plain (`baseline`, before and after) or with one no-op media interceptor (`noop`). */
+  readonly interceptor?: 'baseline' | 'noop';
   readonly results: Partial<Record<ServerKind, Outcome<FanoutResult>>>;
 }
 

@@ -6,7 +6,7 @@
  * the table in test/bench/README.md. Options:
  *   --quick              smoke sizes (see plan.ts)
  *   --servers a,b        subset of ours,nms,null (development)
- *   --only a,b           subset of fanout (RTMP), http-flv, hls (segmenting cost, HLS viewers), api (the prober cells), sessions,
+ *   --only a,b           subset of fanout (RTMP), http-flv, hls (segmenting cost, HLS viewers), api (the prober cells), interceptor (a no-op media interceptor), sessions,
  *                        cold (fresh vs warm server per session, issue 19);
  *                        also lal (on_update tick, http_notify on/off fan-out) and cascade (origin -> edges), never in the default run
  *   --players a,b        fan-out sizes instead of the plan's (development, profiling)
@@ -34,7 +34,7 @@ import { runHlsScenarios } from './hls-scenarios.js';
 import { runCascadeScenarios } from './cascade-scenarios.js';
 import type { CascadeRow, LalResults } from './lal-cascade-results.js';
 import { runLalScenarios } from './lal-scenarios.js';
-import { runApiProbeScenarios, runFanoutScenarios, runSessionsScenarios } from './scenarios.js';
+import { runApiProbeScenarios, runFanoutScenarios, runInterceptorScenarios, runSessionsScenarios } from './scenarios.js';
 import { loadStreamFixture, prepareStreamFile } from './stream-fixture.js';
 
 /** dist/test/bench/run.js -> the repository root. */
@@ -42,7 +42,7 @@ const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 /** Outside the repo: the encoded stream survives between runs, logs and configs of the last run sit beside it. */
 const CACHE_DIR = join(tmpdir(), 'srs-ts-bench');
 const ALL_SERVERS: readonly ServerKind[] = ['ours', 'nms', 'null'];
-const SCENARIOS: readonly string[] = ['fanout', 'http-flv', 'hls', 'api', 'sessions', 'cold'];
+const SCENARIOS: readonly string[] = ['fanout', 'http-flv', 'hls', 'api', 'interceptor', 'sessions', 'cold'];
 /** Cells outside the default run's time budget: only `--only` runs them. */
 const EXTRA_SCENARIOS: readonly string[] = ['lal', 'cascade'];
 /** A 1-minute load average above this before the run means the machine is not quiet. */
@@ -132,6 +132,7 @@ async function main(): Promise<void> {
       segmenting.push(...hls.segmenting);
     }
     if (only.includes('api')) results.fanout.push(...(await runApiProbeScenarios(ctx)));
+    if (only.includes('interceptor')) results.fanout.push(...(await runInterceptorScenarios(ctx)));
     if (only.includes('sessions')) results.sessions.push(...(await runSessionsScenarios(ctx)));
     if (only.includes('cold')) cold.push(...(await runColdScenarios(ctx)));
     if (only.includes('lal')) extra.lal = await runLalScenarios(ctx);

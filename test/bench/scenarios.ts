@@ -32,8 +32,8 @@ export function failure(error: unknown): { error: string } {
   return { error: `${error.message}${cause}` };
 }
 
-function start(ctx: ScenarioContext, kind: ServerKind, label: string, hookUrl: string | undefined, sessionReplies?: string): Promise<BenchServer> {
-  return startBenchServer({ kind, label, workDir: ctx.workDir, hookUrl, nodeFlags: kind === 'ours' ? ctx.ourNodeFlags : [], sessionReplies });
+function start(ctx: ScenarioContext, kind: ServerKind, label: string, hookUrl: string | undefined, sessionReplies?: string, interceptor = false): Promise<BenchServer> {
+  return startBenchServer({ kind, label, workDir: ctx.workDir, hookUrl, nodeFlags: kind === 'ours' ? ctx.ourNodeFlags : [], sessionReplies, interceptor });
 }
 
 interface FanoutCell {
@@ -42,6 +42,8 @@ interface FanoutCell {
   readonly players: number;
   /** Scrape the API (ours) through the hold window. */
   readonly probed: boolean;
+  /** Ours with one no-op media interceptor. */
+  readonly interceptor?: boolean;
 }
 
 /** What the prober scrapes on our server: the client list (all of them on one page) and the metrics. */
@@ -57,7 +59,7 @@ async function fanoutOnce(ctx: ScenarioContext, cell: FanoutCell): Promise<Outco
   let server: BenchServer | undefined;
   const { kind, protocol, players } = cell;
   try {
-    server = await start(ctx, kind, `fanout-${protocol}-${players}${cell.probed ? '-probed' : ''}`, undefined);
+    server = await start(ctx, kind, `fanout-${protocol}-${players}${cell.probed ? '-probed' : ''}${cell.interceptor === true ? '-interceptor' : ''}`, undefined, undefined, cell.interceptor === true);
     const f = ctx.plan.fanout;
     return await runFanoutJob(
       {
@@ -88,12 +90,12 @@ async function fanoutOnce(ctx: ScenarioContext, cell: FanoutCell): Promise<Outco
   }
 }
 
-async function fanoutRow(ctx: ScenarioContext, protocol: FanoutProtocol, players: number, kinds: readonly ServerKind[], probed = false): Promise<FanoutRow> {
-  const row: FanoutRow = { players, protocol, ...(probed ? { probed } : {}), results: {} };
+async function fanoutRow(ctx: ScenarioContext, protocol: FanoutProtocol, players: number, kinds: readonly ServerKind[], probed = false, interceptor?: 'baseline' | 'noop'): Promise<FanoutRow> {
+  const row: FanoutRow = { players, protocol, ...(probed ? { probed } : {}), ...(interceptor === undefined ? {} : { interceptor }), results: {} };
   for (const kind of kinds) {
-    const outcome = await fanoutOnce(ctx, { kind, protocol, players, probed });
+    const outcome = await fanoutOnce(ctx, { kind, protocol, players, probed, interceptor: interceptor === 'noop' });
     row.results[kind] = outcome;
-    ctx.log(`fan-out ${protocol}${probed ? ' +probes' : ''} N=${players} ${kind}: ${'error' in outcome ? outcome.error : `${outcome.playersAtFullRate}/${players} at full rate`}`);
+    ctx.log(`fan-out ${protocol}${probed ? ' +probes' : ''}${interceptor === undefined ? '' : ` interceptor ${interceptor}`} N=${players} ${kind}: ${'error' in outcome ? outcome.error : `${outcome.playersAtFullRate}/${players} at full rate`}`);
   }
   return row;
 }
@@ -123,6 +125,22 @@ export async function runApiProbeScenarios(ctx: ScenarioContext): Promise<Fanout
   if (!ctx.servers.includes('ours')) return [];
   const { players } = ctx.plan.apiProbe;
   return [await fanoutRow(ctx, 'mixed', players, ['ours']), await fanoutRow(ctx, 'mixed', players, ['ours'], true)];
+}
+
+/**
+ * The in-process handler API's cost (issue 15): our RTMP fan-out cell,
+ * fresh, as the CLI runs it, then fresh with one no-op media interceptor
+ * registered through startServer, then the plain one again, so the
+ * interceptor's cell sits between two baselines of the same run.
+ */
+export async function runInterceptorScenarios(ctx: ScenarioContext): Promise<FanoutRow[]> {
+  if (!ctx.servers.includes('ours')) return [];
+  const { players } = ctx.plan.interceptor;
+  return [
+    await fanoutRow(ctx, 'rtmp', players, ['ours'], false, 'baseline'),
+    await fanoutRow(ctx, 'rtmp', players, ['ours'], false, 'noop'),
+    await fanoutRow(ctx, 'rtmp', players, ['ours'], false, 'baseline'),
+  ];
 }
 
 async function sessionsCell(ctx: ScenarioContext, server: BenchServer, row: SessionsRow, sessions: number): Promise<Outcome<SessionsResult>> {

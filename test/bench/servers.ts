@@ -21,6 +21,7 @@ const OUR_CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
 const NMS_LAUNCHER = fileURLToPath(new URL('./nms-launcher.js', import.meta.url));
 const NULL_FANOUT_SERVER = fileURLToPath(new URL('./null-fanout-server.js', import.meta.url));
 const NULL_SESSION_SERVER = fileURLToPath(new URL('./null-session-server.js', import.meta.url));
+const INTERCEPTOR_LAUNCHER = fileURLToPath(new URL('./interceptor-launcher.js', import.meta.url));
 
 /** How to start one server. */
 export interface BenchServerOptions {
@@ -40,6 +41,8 @@ export interface BenchServerOptions {
   readonly logging?: OurLogging | undefined;
   /** Ours: more config text, e.g. an `http_notify {}` block or a vhost `cluster {}` (lal and cascade cells). */
   readonly extraConfig?: ExtraConfig | undefined;
+  /** Ours: started through startServer with one no-op media interceptor (interceptor-launcher.ts) instead of the CLI. */
+  readonly interceptor?: boolean | undefined;
 }
 
 /** Config text the lal and cascade cells add to ours: top-level blocks, and directives inside the default vhost. */
@@ -133,6 +136,7 @@ function commandFor(options: BenchServerOptions, ports: BenchPorts): string[] {
     // `default` keeps the config's level (SRS's trace, pino info): what a user runs.
     const level = logging === 'default' ? [] : ['--log-level', logging === 'off' ? 'silent' : 'warn'];
     // Run as `npm start` and the `srs` bin run it (src/util/node-flags.ts).
+    if (options.interceptor === true) return [...SERVER_NODE_FLAGS, ...options.nodeFlags, INTERCEPTOR_LAUNCHER, '-c', configFile, ...level];
     return [...SERVER_NODE_FLAGS, ...options.nodeFlags, OUR_CLI, '-c', configFile, ...level];
   }
   if (kind === 'nms') {

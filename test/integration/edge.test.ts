@@ -79,7 +79,7 @@ describe('edge: pulls from its origin on the first viewer, shares it, stops afte
     const plays = hooks.calls.filter((call) => call.path === '/play');
     expect(plays).toHaveLength(1);
     expect(plays[0]?.json).toMatchObject({ app: 'live', stream: 's', param: '?token=first', tcUrl: `rtmp://127.0.0.1:${origin.port}/live` });
-    expect(origin.app.clients.list().filter((client) => client.type === 'rtmp-play')).toHaveLength(1);
+    expect(origin.app.registry.list().filter((client) => client.type === 'rtmp-play')).toHaveLength(1);
 
     // At the edge the pull is the stream's publisher: an rtmp-pull client the API lists.
     const streams = (await (await fetch(edge.apiUrl('api/v1/streams/'))).json()) as { streams: { name: string; publish: { active: boolean; cid?: string } }[] };
@@ -92,8 +92,8 @@ describe('edge: pulls from its origin on the first viewer, shares it, stops afte
     for (const p of [first, ...others]) p.client.close();
     flv.close();
     await waitFor('the upstream to stop', () => hooks.calls.filter((call) => call.path === '/stop').length === 1, 10_000);
-    await waitFor('the origin to have no player', () => origin.app.clients.list().every((client) => client.type !== 'rtmp-play'), 5_000);
-    await waitFor('no pull at the edge', () => edge.app.clients.list().every((client) => client.type !== 'rtmp-pull'), 5_000);
+    await waitFor('the origin to have no player', () => origin.app.registry.list().every((client) => client.type !== 'rtmp-play'), 5_000);
+    await waitFor('no pull at the edge', () => edge.app.registry.list().every((client) => client.type !== 'rtmp-pull'), 5_000);
     expect(hooks.calls.filter((call) => call.path === '/play')).toHaveLength(1);
   }, 60_000);
 
@@ -125,7 +125,7 @@ describe('edge: pulls from its origin on the first viewer, shares it, stops afte
     const atOrigin = await player(origin.url('live/e'));
     originSide.clients.push(atOrigin.client);
     await waitFor('media at the origin', () => atOrigin.media() > 50, 15_000);
-    expect(edge.app.clients.list().filter((client) => client.type === 'rtmp-forward')).toHaveLength(1);
+    expect(edge.app.registry.list().filter((client) => client.type === 'rtmp-forward')).toHaveLength(1);
 
     const refused = runFfmpeg(publishArgs(edge.url('live/b?token=bad'), 30));
     edgeSide.children.push(refused);
@@ -239,8 +239,8 @@ describe('forward: every publish pushed to each destination, one down harming no
     const viewer = await player(destination.url('live/f'));
     destinationSide.clients.push(viewer.client);
     await waitFor('media at the destination', () => viewer.media() > 50, 10_000);
-    expect(destination.app.clients.list().find((client) => client.type === 'fmle-publish')?.facts.param).toBe('?token=t');
-    expect(source.app.clients.list().filter((client) => client.type === 'rtmp-forward')).toHaveLength(2);
+    expect(destination.app.registry.list().find((client) => client.type === 'fmle-publish')?.facts.param).toBe('?token=t');
+    expect(source.app.registry.list().filter((client) => client.type === 'rtmp-forward')).toHaveLength(2);
     // The dead one is retried, with backoff: a handful of tries in a second, not a storm.
     const tries = () => source.logs.filter((line) => line.msg === 'forward: connect to upstream failed').length;
     const before = tries();
@@ -248,7 +248,7 @@ describe('forward: every publish pushed to each destination, one down harming no
     expect(tries() - before).toBeGreaterThan(0);
     expect(tries() - before).toBeLessThan(10);
     expect(await publisher.exited).toBe(0);
-    await waitFor('the forwards to stop', () => source.app.clients.list().every((client) => client.type !== 'rtmp-forward'), 5_000);
+    await waitFor('the forwards to stop', () => source.app.registry.list().every((client) => client.type !== 'rtmp-forward'), 5_000);
     await waitFor('the destination stream to end', () => destination.app.hub.get('__defaultVhost__/live/f')?.isActive !== true, 5_000);
   }, 60_000);
 });

@@ -59,9 +59,9 @@ describe('HLS bad input: paths, crowds and a disk that refuses', () => {
     // The publisher holds one of the 600.
     expect(admitted).toBe(599);
     expect(statuses.filter((status) => status === 503)).toHaveLength(401);
-    expect(server.app.clients.size).toBe(600);
+    expect(server.app.registry.size).toBe(600);
     // Nobody comes back: all of them end at the timeout (10 s floor), and the registry is the publisher again.
-    await waitFor('the viewers to time out', () => server.app.clients.size === 1, 20_000);
+    await waitFor('the viewers to time out', () => server.app.registry.size === 1, 20_000);
     expect((await fetch(server.httpUrl('live/s.m3u8'))).status).toBe(200);
   }, 60_000);
 

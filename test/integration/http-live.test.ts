@@ -159,7 +159,7 @@ describe('HTTP-FLV and HTTP-TS live playback with a real ffmpeg and ffprobe', ()
     const waiting = [httpViewer(server.httpUrl('live/a.flv')), httpViewer(server.httpUrl('live/b.flv')), httpViewer(server.httpUrl('live/c.flv'))];
     used.viewers.push(...waiting);
     await Promise.all(waiting.map((v) => v.head));
-    expect(server.app.clients.size).toBe(3);
+    expect(server.app.registry.size).toBe(3);
     await server.stop();
     await Promise.all(waiting.map((v) => v.done));
     await waitFor('three on_stop', () => hooks.calls.filter((c) => c.path === '/stop').length === 3);

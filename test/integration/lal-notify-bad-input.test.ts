@@ -122,7 +122,7 @@ describe('lal http_notify: bad receivers never hold a client or the media', () =
     expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(200 * 1024 * 1024);
 
     for (const viewer of storm) viewer.close();
-    await waitFor('every storm viewer gone', () => server.app.clients.size <= 2, 15_000);
+    await waitFor('every storm viewer gone', () => server.app.registry.size <= 2, 15_000);
     await server.stop();
     used.server = undefined;
     // Shutdown dropped what was still queued: counted and logged too.

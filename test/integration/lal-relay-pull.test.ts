@@ -108,7 +108,7 @@ describe('lal relay pull: API start/stop/kick and static pull, with their events
 
     // A dead upstream with retry 0: one attempt, no start and so no stop; the pull is gone after it.
     expect(await start({ url: `rtmp://127.0.0.1:1/live/dead`, pull_timeout_ms: 1_000 })).toMatchObject({ error_code: 0, data: { session_id: 'RTMPPULL3' } });
-    await waitFor('the failed pull to give up', () => server.app.clients.list().every((c) => c.type !== 'rtmp-pull'), 10_000);
+    await waitFor('the failed pull to give up', () => server.app.registry.list().every((c) => c.type !== 'rtmp-pull'), 10_000);
     expect(await lal(server.apiUrl('api/ctrl/stop_relay_pull?stream_name=dead'))).toMatchObject({ error_code: 1001 });
     await server.stop();
     expect(relayBodies(receiver, 'start').map((b) => b.session_id)).toEqual(['RTMPPULL1', 'RTMPPULL2']);
@@ -129,12 +129,12 @@ describe('lal relay pull: API start/stop/kick and static pull, with their events
     const starts = relayBodies(receiver, 'start');
     expect(starts).toHaveLength(1);
     expect(starts[0]).toMatchObject({ url: `rtmp://127.0.0.1:${upstream.port}/live/s`, url_param: '', session_id: 'RTMPPULL1' });
-    expect(upstream.app.clients.list().filter((c) => c.type === 'rtmp-play')).toHaveLength(1);
+    expect(upstream.app.registry.list().filter((c) => c.type === 'rtmp-play')).toHaveLength(1);
 
     first.client.close();
     second.client.close();
     await waitFor('the pull stops after the last viewer', () => relayBodies(receiver, 'stop').length === 1, 10_000);
-    await waitFor('the upstream play ends', () => upstream.app.clients.list().every((c) => c.type !== 'rtmp-play'), 10_000);
+    await waitFor('the upstream play ends', () => upstream.app.registry.list().every((c) => c.type !== 'rtmp-play'), 10_000);
   }, 60_000);
 
   it('tells lal receivers of an SRS edge pull too: start on the upstream play, stop after the last viewer left', async () => {

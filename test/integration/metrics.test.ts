@@ -147,7 +147,7 @@ describe('Prometheus /metrics with real sessions and a real hooks server', () =>
     const publisher = await RtmpClient.connect(server.url('live/s'));
     used.clients.push(publisher);
     await publisher.publish();
-    const id = server.app.clients.list()[0]!.id;
+    const id = server.app.registry.list()[0]!.id;
     for (const [request, expected] of [
       ['GET /api/v1/clients/ HTTP/1.1', 'HTTP/1.1 404 Not Found'],
       [`DELETE /api/v1/clients/${id} HTTP/1.1`, 'HTTP/1.1 404 Not Found'],
@@ -157,7 +157,7 @@ describe('Prometheus /metrics with real sessions and a real hooks server', () =>
     ] as const) {
       expect(statusLine(await rawExchange(port, `${request}\r\nHost: x\r\nConnection: close\r\n\r\n`)), request).toBe(expected);
     }
-    expect(server.app.clients.get(id)).toBeDefined();
+    expect(server.app.registry.get(id)).toBeDefined();
 
     const off = await used.startServer('listen 0; http_api { enabled on; listen 0; } vhost __defaultVhost__ { }');
     expect(off.app.exporterAddresses).toEqual([]);

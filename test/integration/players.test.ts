@@ -89,7 +89,7 @@ describe('the player page plays HLS (hls.js) and HTTP-FLV (mpegts.js) in a real 
       expect(requested).toContain(`${origin}/players/${player}`);
       if (label === 'HLS') {
         // The browser is an HLS viewer of the lifecycle: a session with its ctx, fetching segments of it.
-        expect(server.app.clients.list().some((client) => client.type === 'hls-play')).toBe(true);
+        expect(server.app.registry.list().some((client) => client.type === 'hls-play')).toBe(true);
         expect(requested.some((url) => /\/live\/s-\d+\.ts\?hls_ctx=[0-9a-z]+$/.test(url))).toBe(true);
       }
       expect(pageErrors).toEqual([]);

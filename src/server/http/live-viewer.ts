@@ -153,7 +153,11 @@ export class LiveViewer {
     const status = notFound ? 404 : 403;
     this.client.log.warn({ status, code: refusal.code, description: refusal.description }, 'refused');
     const { res } = this;
-    if (!res.headersSent) {
+    if (!res.headersSent && refusal.redirect !== undefined) {
+      // A gate's redirect (issue 17): HTTP's own 302, the URL as the gate gave it.
+      res.writeHead(302, { Location: refusal.redirect, 'Content-Length': 0, Connection: 'close' });
+      res.end();
+    } else if (!res.headersSent) {
       const body = `${refusal.description}\n`;
       res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body), Connection: 'close' });
       res.end(body);

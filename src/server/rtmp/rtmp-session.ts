@@ -4,6 +4,7 @@ import { findVhost, type Config } from '../../config/schema.js';
 import { RtmpServerConnection, type RtmpEvent, type RtmpLimits } from '../../rtmp/connection.js';
 import type { HandshakeState } from '../../rtmp/handshake.js';
 import { parseTcUrl, resolveStreamRequest } from '../../rtmp/url.js';
+import type { ConnectInfo } from '../../rtmp/commands.js';
 import { toMediaPacket } from '../../media/flv-tag.js';
 import { Player, type PlayerLimits, type PlayerPolicy } from '../../core/player.js';
 import type { Stream } from '../../core/stream.js';
@@ -215,7 +216,7 @@ export class RtmpSession {
         return undefined;
       case 'connect':
         this.relayVia = relayViaOf(event.info.args);
-        this.onConnect(event.info.tcUrl, event.info.pageUrl, event.info.flashVer);
+        this.onConnect(event.info);
         return undefined;
       case 'publish':
         this.clearTimer();
@@ -246,9 +247,13 @@ export class RtmpSession {
     }
   }
 
-  private onConnect(tcUrl: string, pageUrl: string, flashVer: string): void {
+  private onConnect(info: ConnectInfo): void {
+    const { tcUrl, pageUrl, flashVer } = info;
     const request = parseTcUrl(tcUrl);
-    this.client.setConnectInfo({ tcUrl, pageUrl, flashVer, vhost: request.vhost, app: request.app, param: request.param });
+    this.client.setConnectInfo(
+      { tcUrl, pageUrl, flashVer, vhost: request.vhost, app: request.app, param: request.param },
+      { commandObject: info.commandObject, args: info.hasArgs ? info.args : undefined },
+    );
     const config = this.ctx.getConfig();
     const vhost = findVhost(config, request.vhost);
     // srs-spec §1.6: the connect _result leaves before on_connect, which fires after identify.
@@ -355,10 +360,11 @@ export class RtmpSession {
   /** Tells the client why (an error status ffmpeg prints), then closes. */
   private refuse(streamId: number, kind: 'publish' | 'play', refusal: Refusal): void {
     if (refusal.code === 'closed' || this.state.phase === 'closed') return;
-    const connectStage = refusal.code === 'vhost_not_found' || refusal.code === 'vhost_disabled' || refusal.code === 'connect_denied';
+    const connectStage = refusal.code === 'vhost_not_found' || refusal.code === 'vhost_disabled' || refusal.code === 'connect_denied' || refusal.code === 'redirect';
     const code = connectStage ? REJECTED : FAILED_STATUS[kind];
-    this.client.log.warn({ code, description: refusal.description }, 'refused');
-    const status = this.connection.rejectWithStatus(streamId, code, refusal.description);
+    this.client.log.warn({ code, description: refusal.description, ...(refusal.redirect === undefined ? {} : { redirect: refusal.redirect }) }, 'refused');
+    // A redirect is SRS's RTMP 302; the client may answer with a call, which SRS reads and ignores: the linger below covers it.
+    const status = refusal.redirect !== undefined ? this.connection.redirect(refusal.redirect) : this.connection.rejectWithStatus(streamId, code, refusal.description);
     // Half-close so the status reaches the client before the socket goes.
     this.lingering = true;
     this.socket.end(status);

@@ -79,3 +79,46 @@ describe('parseSrsJson', () => {
     expect(parseSrsJson('['.repeat(10) + ']'.repeat(10))).toBeDefined();
   });
 });
+
+describe('judgeSrsResponse: answer data as session control (issue 17, our extension)', () => {
+  const judge = (body: string): ReturnType<typeof judgeSrsResponse> => judgeSrsResponse(200, Buffer.from(body, 'utf8'));
+
+  it('plain 0 and {"code":0} (with or without null data) mean what they always meant', () => {
+    expect(judge('0')).toEqual({ ok: true });
+    expect(judge('{"code":0}')).toEqual({ ok: true });
+    expect(judge('{"code":0,"data":null}')).toEqual({ ok: true });
+    expect(judge('{"code":0,"data":{}}')).toEqual({ ok: true });
+    expect(judge('{"code":0,"data":{"other":1}}')).toEqual({ ok: true });
+  });
+
+  it('reads stream, redirect and max_duration', () => {
+    expect(judge('{"code":0,"data":{"stream":"newname"}}')).toEqual({ ok: true, control: { stream: 'newname' } });
+    expect(judge('{"code":0,"data":{"redirect":"rtmp://edge.example/live/s"}}')).toEqual({ ok: true, control: { redirect: 'rtmp://edge.example/live/s' } });
+    expect(judge('{"code":0,"data":{"max_duration":60}}')).toEqual({ ok: true, control: { maxDurationSec: 60 } });
+    expect(judge('{"code":0,"data":{"max_duration":1.5}}')).toEqual({ ok: true, control: { maxDurationSec: 1.5 } });
+    expect(judge('{"code":0,"data":{"stream":"a","redirect":"rtmps://h:443/app/b","max_duration":5}}')).toEqual({
+      ok: true,
+      control: { stream: 'a', redirect: 'rtmps://h:443/app/b', maxDurationSec: 5 },
+    });
+  });
+
+  it('a field of the wrong type is named in ignored and the allow stands; the good fields still apply', () => {
+    expect(judge('{"code":0,"data":[1]}')).toEqual({ ok: true, ignored: ['data is array, not an object'] });
+    expect(judge('{"code":0,"data":"s"}')).toEqual({ ok: true, ignored: ['data is string, not an object'] });
+    expect(judge('{"code":0,"data":{"stream":42,"max_duration":3}}')).toEqual({ ok: true, control: { maxDurationSec: 3 }, ignored: ['data.stream is not a stream name'] });
+    for (const stream of ['""', '"a/b"', '"a?b"', '"../x"', `"${'x'.repeat(257)}"`]) {
+      expect(judge(`{"code":0,"data":{"stream":${stream}}}`).ok, stream).toBe(true);
+      expect(judge(`{"code":0,"data":{"stream":${stream}}}`), stream).not.toHaveProperty('control');
+    }
+    for (const redirect of ['"http://h/a"', '"rtmp://"', '"rtmp://h"', '1']) {
+      expect(judge(`{"code":0,"data":{"redirect":${redirect}}}`), redirect).toEqual({ ok: true, ignored: ['data.redirect is not an rtmp:// url'] });
+    }
+    for (const seconds of ['0', '-1', '"10"', '1e10', 'true']) {
+      expect(judge(`{"code":0,"data":{"max_duration":${seconds}}}`), seconds).toEqual({ ok: true, ignored: ['data.max_duration is not a number of seconds in (0, 2147483]'] });
+    }
+  });
+
+  it('a denial never carries control', () => {
+    expect(judge('{"code":1,"data":{"stream":"x"}}')).toEqual({ ok: false, reason: 'response code 1' });
+  });
+});

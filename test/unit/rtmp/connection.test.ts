@@ -65,7 +65,18 @@ describe('connect', () => {
     expect(events).toEqual([
       {
         type: 'connect',
-        info: { transactionId: 1, tcUrl: 'rtmp://h/live', pageUrl: 'http://p', swfUrl: 'http://s', app: 'live', flashVer: 'FMLE/3.0 (compatible; test)', objectEncoding: 3, args: { token: 'abc' } },
+        info: {
+          transactionId: 1,
+          tcUrl: 'rtmp://h/live',
+          pageUrl: 'http://p',
+          swfUrl: 'http://s',
+          app: 'live',
+          flashVer: 'FMLE/3.0 (compatible; test)',
+          objectEncoding: 3,
+          args: { token: 'abc' },
+          hasArgs: true,
+          commandObject: { app: 'live', tcUrl: 'rtmp://h/live', pageUrl: 'http://p', swfUrl: 'http://s', flashVer: 'FMLE/3.0 (compatible; test)', objectEncoding: 3 },
+        },
       },
     ]);
   });

@@ -506,3 +506,65 @@ describe('ClientRegistry', () => {
     expect(h.hub.get(KEY)).toBeUndefined();
   });
 });
+
+describe('Client lifecycle: control from an allowing gate (issue 17)', () => {
+  it('a rename moves the publish to the new stream name: hub key, facts and later events', async () => {
+    const h = harness();
+    h.hooks.answer = (event) => Promise.resolve(event.type === 'publish' ? { allow: true, control: { stream: 'renamed' } } : ALLOW);
+    const client = h.open();
+    const lease = leaseOf(await client.admit(publishIntent(), request()));
+    expect(h.hub.isBusy(Hub.keyOf('__defaultVhost__', 'live', 'renamed'))).toBe(true);
+    expect(h.hub.get(KEY)).toBeUndefined();
+    expect(client.facts).toMatchObject({ stream: 'renamed', streamUrl: '/live/renamed' });
+    lease.end();
+    expect(h.hooks.events.filter((e) => e.type === 'publish' || e.type === 'unpublish').map((e) => e.stream)).toEqual(['renamed', 'renamed']);
+  });
+
+  it('a rename onto a stream someone publishes is busy', async () => {
+    const h = harness();
+    const first = h.open();
+    leaseOf(await first.admit(publishIntent(), request({ stream: 'taken' })));
+    h.hooks.answer = (event) => Promise.resolve(event.type === 'publish' ? { allow: true, control: { stream: 'taken' } } : ALLOW);
+    const second = h.open();
+    expect(refusalOf(await second.admit(publishIntent(), request()))).toMatchObject({ code: 'busy', reason: 'busy' });
+  });
+
+  it('a redirect (at connect or at publish/play) is a refusal carrying the URL', async () => {
+    const h = harness();
+    h.hooks.answer = (event) => Promise.resolve(event.type === 'play' ? { allow: true, control: { redirect: 'rtmp://other/live/s' } } : ALLOW);
+    const client = h.open();
+    expect(refusalOf(await client.admit(playIntent(), request()))).toEqual({ code: 'redirect', description: 'RTMP 302 Redirect', reason: 'rejected', redirect: 'rtmp://other/live/s' });
+    const h2 = harness();
+    h2.hooks.answer = (event) => Promise.resolve(event.type === 'connect' ? { allow: true, control: { redirect: 'rtmp://o/a/b' } } : ALLOW);
+    const other = h2.open();
+    expect(refusalOf(await other.admit(publishIntent(), request()))).toMatchObject({ code: 'redirect' });
+    expect(h2.hooks.askedOf(other)).toEqual(['connect']);
+  });
+
+  it('max_duration ends the client with reason expired; an earlier end disarms it', async () => {
+    vi.useFakeTimers();
+    try {
+      const h = harness();
+      h.hooks.answer = (event) => Promise.resolve(event.type === 'connect' ? ALLOW : { allow: true, control: { maxDurationSec: 2 } });
+      const client = h.open();
+      leaseOf(await client.admit(publishIntent(), request()));
+      const early = h.open();
+      const lease = leaseOf(await early.admit(playIntent(), request()));
+      lease.end();
+      vi.advanceTimersByTime(2_000);
+      expect(client.isClosed).toBe(true);
+      expect(h.hooks.events.filter((e) => e.clientId === client.id).at(-1)).toMatchObject({ type: 'close', reason: 'expired', detail: 'max_duration 2 s reached' });
+      expect(early.isClosed).toBe(false);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('a rename is ignored for a client whose hub name differs from its hook name (an HLS viewer)', async () => {
+    const h = harness();
+    h.hooks.answer = () => Promise.resolve({ allow: true, control: { stream: 'x' } });
+    const viewer = h.open('hls');
+    leaseOf(await viewer.admit({ kind: 'play', clientType: 'hls-play' }, request({ stream: 'livestream.m3u8', hubStream: 'livestream' })));
+    expect(viewer.facts.stream).toBe('livestream.m3u8');
+  });
+});
