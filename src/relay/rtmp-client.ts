@@ -2,7 +2,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { SrsError } from '../errors.js';
 import { amfProperties, newAmfObject, type AmfValue } from '../rtmp/amf-value.js';
 import type { MediaKind } from '../rtmp/channel.js';
-import { CONNECT_TRANSACTION_ID, RtmpClientConnection, type RtmpClientEvent, type StatusInfo } from '../rtmp/client-connection.js';
+import { CONNECT_TRANSACTION_ID, RtmpClientConnection, type ClientConnectOptions, type RtmpClientEvent, type StatusInfo } from '../rtmp/client-connection.js';
 import type { RtmpCommand } from '../rtmp/commands.js';
 import { StatusCode } from '../rtmp/constants.js';
 import type { PublishType } from '../rtmp/connection.js';
@@ -68,11 +68,15 @@ export class RtmpClient {
 
   private constructor(
     private readonly socket: Socket,
-    connection: RtmpClientConnection,
+    connectOptions: ClientConnectOptions,
     streamName: string,
     timeoutMs: number | undefined,
   ) {
-    this.connection = connection;
+    // Told as each message completes, in wire order; media with no event object per message.
+    this.connection = new RtmpClientConnection(connectOptions, {
+      event: (event) => this.onEvent(event),
+      media: (kind, timestamp, payload) => this.onMessage?.(kind, timestamp, payload),
+    });
     this.streamName = streamName;
     this.timeoutMs = timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
@@ -85,7 +89,7 @@ export class RtmpClient {
   /** Connects, handshakes and sends `connect`; resolves after its `_result`. Rejects with RtmpClientError. */
   static connect(url: string, options: RtmpClientOptions = {}): Promise<RtmpClient> {
     const parsed = parseRtmpUrl(url);
-    const connection = new RtmpClientConnection({
+    const connectOptions: ClientConnectOptions = {
       app: parsed.app,
       tcUrl: options.tcUrl ?? parsed.tcUrl,
       pageUrl: options.pageUrl,
@@ -93,9 +97,9 @@ export class RtmpClient {
       complexHandshake: options.complexHandshake,
       chunkSize: options.chunkSize,
       handshakeState: options.handshakeState,
-    });
+    };
     const socket = netConnect({ host: parsed.host, port: parsed.port });
-    return new RtmpClient(socket, connection, parsed.streamName, options.timeoutMs).start();
+    return new RtmpClient(socket, connectOptions, parsed.streamName, options.timeoutMs).start();
   }
 
   /** The info object of connect's `_result` (level, code, description, data...). */
@@ -167,19 +171,14 @@ export class RtmpClient {
 
   private readonly onData = (bytes: Buffer): void => {
     try {
-      const events = this.connection.feed(bytes);
+      this.connection.feed(bytes);
       this.flush();
-      for (const event of events) this.onEvent(event);
     } catch (error) {
       this.socket.destroy(error instanceof Error ? error : new Error(String(error)));
     }
   };
 
   private onEvent(event: RtmpClientEvent): void {
-    if (event.type === 'media') {
-      this.onMessage?.(event.kind, event.timestamp, event.payload);
-      return;
-    }
     if (event.type === 'result') {
       const pending = this.pending.get(event.transactionId);
       if (pending === undefined) return;

@@ -5,7 +5,7 @@ import { errorMessage } from '../util/error-message.js';
 import { RtmpClient, RtmpClientError } from './rtmp-client.js';
 import { upstreamTarget } from './upstream-url.js';
 
-/** SRS tries each origin with a 3 s TCP connect (srs-wave2-spec §4.5); ours bounds the whole check per origin. */
+/** SRS tries each origin with a 3 s TCP connect (srs-wave2-spec §4.5); ours bounds each step (connect, createStream, play) by it. */
 const DEFAULT_TIMEOUT_MS = 3_000;
 
 /**

@@ -34,12 +34,22 @@ export interface StatusInfo {
   description: string;
 }
 
-/** What feeding the client connection produces, in wire order. */
+/** What the client connection reports besides media, to its sink in wire order. */
 export type RtmpClientEvent =
   /** `_result` or `_error` of one of our calls (connect is transaction 1). */
   | { readonly type: 'result'; readonly transactionId: number; readonly ok: boolean; readonly command: RtmpCommand }
-  | { readonly type: 'status'; readonly streamId: number; readonly status: StatusInfo }
-  | { readonly type: 'media'; readonly kind: MediaKind; readonly timestamp: number; readonly payload: Buffer };
+  | { readonly type: 'status'; readonly streamId: number; readonly status: StatusInfo };
+
+/**
+ * Where the connection reports, during `feed`, as each message completes
+ * (so results, statuses and media keep their wire order). `media` is a
+ * player's hot path: no event object per message; `payload` is a view of
+ * the received bytes the callee owns.
+ */
+export interface ClientConnectionSink {
+  event(event: RtmpClientEvent): void;
+  media(kind: MediaKind, timestamp: number, payload: Buffer): void;
+}
 
 /** connect's transaction id, as every client sends it. */
 export const CONNECT_TRANSACTION_ID = 1;
@@ -64,10 +74,12 @@ export class RtmpClientConnection implements ChannelHandler {
   private readonly writer = new ChunkWriter();
   private readonly amfLimits: AmfLimits;
   private output: Buffer[] = [];
-  private events: RtmpClientEvent[] = [];
   private nextTransactionId = CONNECT_TRANSACTION_ID + 1;
 
-  constructor(private readonly options: ClientConnectOptions) {
+  constructor(
+    private readonly options: ClientConnectOptions,
+    private readonly sink: ClientConnectionSink,
+  ) {
     const limits = { ...DEFAULT_RTMP_LIMITS, ...options.limits };
     this.amfLimits = { maxDepth: limits.maxAmfDepth, maxStringBytes: limits.maxAmfStringBytes };
     this.channel = new RtmpChannel(limits, this);
@@ -87,8 +99,8 @@ export class RtmpClientConnection implements ChannelHandler {
     return hello.c0c1;
   }
 
-  /** Feeds received bytes; returns the events in order. Throws ProtocolError on bad input. */
-  feed(bytes: Buffer): RtmpClientEvent[] {
+  /** Feeds received bytes; what they carry goes to the sink as it completes. Throws ProtocolError on bad input. */
+  feed(bytes: Buffer): void {
     if (this.phase === 'idle') throw new ProtocolError('ERR_RTMP_CLIENT_STATE', 'bytes received before start()');
     this.channel.countReceived(bytes.length);
     let rest = bytes;
@@ -97,7 +109,7 @@ export class RtmpClientConnection implements ChannelHandler {
       const count = Math.min(S0S1S2_BYTES - handshake.length, bytes.length);
       bytes.copy(handshake.bytes, handshake.length, 0, count);
       handshake.length += count;
-      if (handshake.length < S0S1S2_BYTES) return this.takeEvents();
+      if (handshake.length < S0S1S2_BYTES) return;
       // The 3 KiB of hello buffers are not kept past the handshake.
       this.handshake = undefined;
       this.phase = 'messages';
@@ -105,7 +117,6 @@ export class RtmpClientConnection implements ChannelHandler {
       rest = bytes.subarray(count);
     }
     this.channel.feedChunks(rest);
-    return this.takeEvents();
   }
 
   /** Bytes to write, as one Buffer, or undefined when there are none. */
@@ -151,20 +162,20 @@ export class RtmpClientConnection implements ChannelHandler {
 
   /** @internal ChannelHandler: media from the server. */
   media(kind: MediaKind, timestamp: number, _streamId: number, payload: Buffer): void {
-    this.events.push({ type: 'media', kind, timestamp, payload });
+    this.sink.media(kind, timestamp, payload);
   }
 
   /** @internal ChannelHandler. */
   command(typeId: number, streamId: number, payload: Buffer): void {
     const command = decodeCommand(typeId, payload, this.amfLimits);
     if (command.name === '_result' || command.name === '_error') {
-      this.events.push({ type: 'result', transactionId: command.transactionId, ok: command.name === '_result', command });
+      this.sink.event({ type: 'result', transactionId: command.transactionId, ok: command.name === '_result', command });
       return;
     }
     // Other calls from the server (onBWDone, |RtmpSampleAccess, onFCPublish...) need no answer.
     if (command.name !== 'onStatus') return;
     const info = amfProperties(command.args[0] ?? null) ?? newAmfObject();
-    this.events.push({ type: 'status', streamId, status: { level: textOf(info['level']), code: textOf(info['code']), description: textOf(info['description']) } });
+    this.sink.event({ type: 'status', streamId, status: { level: textOf(info['level']), code: textOf(info['code']), description: textOf(info['description']) } });
   }
 
   /** @internal ChannelHandler: control replies, and our own commands. */
@@ -205,11 +216,6 @@ export class RtmpClientConnection implements ChannelHandler {
     this.send({ typeId: MessageType.Amf0Command, timestamp: 0, streamId, payload: encodeAmf0(...values), csid });
   }
 
-  private takeEvents(): RtmpClientEvent[] {
-    const events = this.events;
-    this.events = [];
-    return events;
-  }
 }
 
 function textOf(value: AmfValue | undefined): string {

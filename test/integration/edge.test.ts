@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { RtmpClient, type StatusInfo } from '../../src/relay/rtmp-client.js';
-import { httpViewer, publishArgs, runFfmpeg, startTestServer, TestResources, waitFor, type TestServer } from './harness.js';
+import { countingPlayer, deadPort, httpViewer, publishArgs, runFfmpeg, startTestServer, TestResources, waitFor, type TestServer } from './harness.js';
 
 /**
  * Origin and edge as two real servers on loopback ports of this machine (no
@@ -11,27 +10,7 @@ import { httpViewer, publishArgs, runFfmpeg, startTestServer, TestResources, wai
 
 const FAST_EDGE = { stopGraceMs: 500, limits: { backoffBaseMs: 100, backoffMaxMs: 500, silenceMs: 2_000 } };
 
-/** A port nothing listens on: bound once, then closed. */
-async function deadPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
-/** Our RTMP client as a player that counts what it got. */
-async function player(url: string): Promise<{ client: RtmpClient; media: () => number; statuses: StatusInfo[] }> {
-  const client = await RtmpClient.connect(url);
-  let media = 0;
-  const statuses: StatusInfo[] = [];
-  client.onMessage = (kind) => {
-    if (kind !== 'data') media++;
-  };
-  client.onStatus = (status) => statuses.push(status);
-  await client.play();
-  return { client, media: () => media, statuses };
-}
 
 function edgeConfig(origins: string): string {
   return `listen 0; http_api { enabled on; listen 0; } http_server { enabled on; listen 0; }
@@ -60,7 +39,7 @@ describe('edge: pulls from its origin on the first viewer, shares it, stops afte
     const { origin, hooks } = await liveOrigin();
     const edge = await edgeSide.startServer(edgeConfig(`127.0.0.1:${origin.port}`), { edge: FAST_EDGE });
 
-    const first = await player(edge.url('live/s?token=first'));
+    const first = await countingPlayer(edge.url('live/s?token=first'));
     edgeSide.clients.push(first.client);
     await waitFor('media at the edge', () => first.media() > 50, 15_000);
     const flv = httpViewer(edge.httpUrl('live/s.flv?token=second'));
@@ -68,7 +47,7 @@ describe('edge: pulls from its origin on the first viewer, shares it, stops afte
     expect((await flv.head).status).toBe(200);
     const ffmpeg = runFfmpeg(['-i', edge.url('live/s'), '-t', '2', '-c', 'copy', '-f', 'null', '-']);
     edgeSide.children.push(ffmpeg);
-    const others = await Promise.all(Array.from({ length: 47 }, () => player(edge.url('live/s?token=other'))));
+    const others = await Promise.all(Array.from({ length: 47 }, () => countingPlayer(edge.url('live/s?token=other'))));
     edgeSide.clients.push(...others.map((p) => p.client));
     await waitFor('every edge player to get media', () => others.every((p) => p.media() > 10), 15_000);
     expect(await ffmpeg.exited).toBe(0);
@@ -100,7 +79,7 @@ describe('edge: pulls from its origin on the first viewer, shares it, stops afte
   it('fails over to the next origin when the first is down, and a viewer resumes after the origin publisher comes back', async () => {
     const { origin } = await liveOrigin();
     const edge = await edgeSide.startServer(edgeConfig(`127.0.0.1:${await deadPort()} 127.0.0.1:${origin.port}`), { edge: FAST_EDGE });
-    const viewer = await player(edge.url('live/s'));
+    const viewer = await countingPlayer(edge.url('live/s'));
     edgeSide.clients.push(viewer.client);
     await waitFor('media through the second origin', () => viewer.media() > 50, 15_000);
     expect(edge.logs.some((line) => line.msg === 'edge pull: connect to origin failed')).toBe(true);
@@ -122,7 +101,7 @@ describe('edge: pulls from its origin on the first viewer, shares it, stops afte
     edgeSide.children.push(runFfmpeg(publishArgs(edge.url('live/e?token=good'), 30)));
     await waitFor('the edge publish at the origin', () => origin.app.hub.get('__defaultVhost__/live/e')?.isActive, 15_000);
     expect(hooks.calls.find((call) => call.json.stream === 'e')?.json).toMatchObject({ action: 'on_publish', param: '?token=good', tcUrl: `rtmp://127.0.0.1:${origin.port}/live` });
-    const atOrigin = await player(origin.url('live/e'));
+    const atOrigin = await countingPlayer(origin.url('live/e'));
     originSide.clients.push(atOrigin.client);
     await waitFor('media at the origin', () => atOrigin.media() > 50, 15_000);
     expect(edge.app.registry.list().filter((client) => client.type === 'rtmp-forward')).toHaveLength(1);
@@ -172,7 +151,7 @@ describe('edge bad input: origins that say nothing, answer garbage or refuse', (
     });
     try {
       const started = Date.now();
-      const viewer = await player(edge.url('live/s'));
+      const viewer = await countingPlayer(edge.url('live/s'));
       edgeSide.clients.push(viewer.client);
       await waitFor('media through the good origin', () => viewer.media() > 20, 15_000);
       // Three bad origins, each bounded by the 500 ms connect timeout at most.
@@ -205,7 +184,7 @@ describe('edge loop: two edges that name each other as origin', () => {
     const portOfB = await deadPort();
     const edgeA = await a.startServer(edgeConfig(`127.0.0.1:${portOfB}`), { edge: FAST_EDGE });
     const edgeB = await b.startServer(edgeConfig(`127.0.0.1:${edgeA.port}`).replace('listen 0;', `listen ${portOfB};`), { edge: FAST_EDGE });
-    const viewer = await player(edgeA.url('live/s'));
+    const viewer = await countingPlayer(edgeA.url('live/s'));
     a.clients.push(viewer.client);
     await waitFor('the loop to be refused at A', () => edgeA.logs.some(isLoopRefusal), 10_000);
     const refusal = await waitFor('B told why', () => edgeB.logs.find((line) => line.msg === 'edge pull: origin refused the play'), 5_000);
@@ -236,7 +215,7 @@ describe('forward: every publish pushed to each destination, one down harming no
     const publisher = runFfmpeg(publishArgs(`${source.url('live/f')}?token=t`, 6));
     used.children.push(publisher);
     await waitFor('the forward at the destination', () => destination.app.hub.get('__defaultVhost__/live/f')?.isActive, 15_000);
-    const viewer = await player(destination.url('live/f'));
+    const viewer = await countingPlayer(destination.url('live/f'));
     destinationSide.clients.push(viewer.client);
     await waitFor('media at the destination', () => viewer.media() > 50, 10_000);
     expect(destination.app.registry.list().find((client) => client.type === 'fmle-publish')?.facts.param).toBe('?token=t');

@@ -1,11 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, get as httpGet, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import { connect, createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { createRequire } from 'node:module';
 import { pino } from 'pino';
 import { startServer, type StartServerOptions } from '../../src/index.js';
 import type { App } from '../../src/app.js';
+import { RtmpClient, type StatusInfo } from '../../src/relay/rtmp-client.js';
 
 const require = createRequire(import.meta.url);
 /** The ffmpeg binary shipped as a devDependency: a fresh machine needs nothing else. */
@@ -247,4 +248,26 @@ export function rawExchange(port: number, bytes: string | Buffer, ms = 3_000): P
 
 export function statusLine(reply: string): string {
   return reply.split('\r\n')[0] ?? '';
+}
+
+/** A 127.0.0.1 port nothing listens on: bound once, then closed (a dead origin, a receiver that is down). */
+export async function deadPort(): Promise<number> {
+  const server = createTcpServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Our RTMP client as a player that counts its audio and video messages and keeps every status. */
+export async function countingPlayer(url: string): Promise<{ client: RtmpClient; media: () => number; statuses: StatusInfo[] }> {
+  const client = await RtmpClient.connect(url);
+  let media = 0;
+  const statuses: StatusInfo[] = [];
+  client.onMessage = (kind) => {
+    if (kind !== 'data') media++;
+  };
+  client.onStatus = (status) => statuses.push(status);
+  await client.play();
+  return { client, media: () => media, statuses };
 }

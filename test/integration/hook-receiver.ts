@@ -1,5 +1,5 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { deadPort } from './harness.js';
 
 /** One request a receiver got, headers included (the spool tests dedupe by X-Srs-Event-Id). */
 export interface ReceivedCall {
@@ -21,11 +21,7 @@ export class FlakyReceiver {
 
   /** Picks a free port and stays down. */
   static async reserve(): Promise<FlakyReceiver> {
-    const probe = createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    const { port } = probe.address() as AddressInfo;
-    await new Promise<void>((resolve) => probe.close(() => resolve()));
-    return new FlakyReceiver(port);
+    return new FlakyReceiver(await deadPort());
   }
 
   url(path: string): string {

@@ -1,23 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ServerResponse } from 'node:http';
 import { RtmpClient, RtmpClientError } from '../../src/relay/rtmp-client.js';
 import { Hub } from '../../src/core/hub.js';
-import {
-  publishArgs,
-  runFfmpeg,
-  startCallbackServer,
-  startTestServer,
-  stopProcess,
-  waitFor,
-  type CallbackServer,
-  type FfmpegRun,
-  type RecordedCall,
-  type TestServer,
-} from './harness.js';
+import { deadPort, publishArgs, runFfmpeg, startCallbackServer, startTestServer, stopProcess, waitFor, type CallbackServer, type FfmpegRun, type RecordedCall, type TestServer } from './harness.js';
 
 /**
  * Issue 4 end to end: SRS http_hooks against the real server, the shipped
@@ -42,14 +30,6 @@ function answering(decide: (call: RecordedCall) => Answer | undefined): (call: R
   };
 }
 
-/** A port nothing listens on: bound, then released. */
-async function deadPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 interface Player {
   client: RtmpClient;

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer } from 'node:net';
 import { DEFAULT_HTTP_LIMITS } from '../../src/server/http/http-server.js';
-import { httpViewer, publishArgs, runFfmpeg, startCallbackServer, TestResources, waitFor, type HttpViewer } from './harness.js';
+import { deadPort, httpViewer, publishArgs, runFfmpeg, startCallbackServer, TestResources, waitFor, type HttpViewer } from './harness.js';
 
 /**
  * lal http_notify against bad receivers (issue 14 "Bad input"): down, slow
@@ -21,14 +21,6 @@ async function garbageServer(): Promise<{ url: string; close(): Promise<void> }>
   return { url: `http://127.0.0.1:${port}/garbage`, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
-/** A port nothing listens on (bound, then released). */
-async function deadPort(): Promise<number> {
-  const server = createTcpServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('lal http_notify: bad receivers never hold a client or the media', () => {
   const used = new TestResources();

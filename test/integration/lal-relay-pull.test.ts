@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { RtmpClient } from '../../src/relay/rtmp-client.js';
-import { publishArgs, runFfmpeg, TestResources, waitFor, type CallbackServer, type TestServer } from './harness.js';
+import { countingPlayer, publishArgs, runFfmpeg, TestResources, waitFor, type CallbackServer, type TestServer } from './harness.js';
 
 /**
  * lalserver relay pull (issue 16 item 5, lal-lssn-spec A6-A7): on demand
@@ -26,16 +25,6 @@ function relayBodies(receiver: CallbackServer, event: 'start' | 'stop'): Json[] 
   return receiver.calls.filter((call) => call.path === `/on_relay_pull_${event}`).map((call) => call.json);
 }
 
-/** Our RTMP client as a player counting its media messages. */
-async function player(url: string): Promise<{ client: RtmpClient; media: () => number }> {
-  const client = await RtmpClient.connect(url);
-  let media = 0;
-  client.onMessage = (kind) => {
-    if (kind !== 'data') media++;
-  };
-  await client.play();
-  return { client, media: () => media };
-}
 
 describe('lal relay pull: API start/stop/kick and static pull, with their events', () => {
   const upstreamSide = new TestResources();
@@ -79,7 +68,7 @@ describe('lal relay pull: API start/stop/kick and static pull, with their events
     expect(await start({ url: source, stream_name: 'copy' })).toMatchObject({ error_code: 2001, desp: 'lal.logic: in stream already exist at group' });
 
     // Served locally as live/copy, and shown as the group's pull (pub empty), in lal's API and the SRS one.
-    const viewer = await player(server.url('live/copy'));
+    const viewer = await countingPlayer(server.url('live/copy'));
     used.clients.push(viewer.client);
     await waitFor('media through the pull', () => viewer.media() > 30, 15_000);
     const group = (await lal(server.apiUrl('api/stat/group?stream_name=copy'))).data as { pub: Json; pull: Json; subs: Json[] };
@@ -120,10 +109,10 @@ describe('lal relay pull: API start/stop/kick and static pull, with their events
     const receiver = await used.startHooks((_call, res) => res.end('ok'));
     const server = await used.startServer(`listen 0; ${notifyBlock(receiver)} static_relay_pull { enabled on; addr 127.0.0.1:${upstream.port}; } vhost __defaultVhost__ { }`, FAST_PULL);
 
-    const first = await player(server.url('live/s?token=viewer'));
+    const first = await countingPlayer(server.url('live/s?token=viewer'));
     used.clients.push(first.client);
     await waitFor('media through the static pull', () => first.media() > 30, 15_000);
-    const second = await player(server.url('live/s'));
+    const second = await countingPlayer(server.url('live/s'));
     used.clients.push(second.client);
     await waitFor('the second viewer shares it', () => second.media() > 10, 15_000);
     const starts = relayBodies(receiver, 'start');
@@ -143,7 +132,7 @@ describe('lal relay pull: API start/stop/kick and static pull, with their events
     const server = await used.startServer(`listen 0; ${notifyBlock(receiver)} vhost __defaultVhost__ { cluster { mode remote; origin 127.0.0.1:${upstream.port}; } }`, {
       edge: { stopGraceMs: 200, ...FAST_PULL },
     });
-    const viewer = await player(server.url('live/s?token=t1'));
+    const viewer = await countingPlayer(server.url('live/s?token=t1'));
     used.clients.push(viewer.client);
     await waitFor('media through the edge', () => viewer.media() > 30, 15_000);
     expect(relayBodies(receiver, 'start')).toEqual([expect.objectContaining({ session_id: 'RTMPPULL1', url: `rtmp://127.0.0.1:${upstream.port}/live/s?token=t1`, url_param: 'token=t1' })]);

@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createServer, type AddressInfo } from 'node:net';
 import { RtmpClient, RtmpClientError } from '../../src/relay/rtmp-client.js';
-import { httpViewer, publishArgs, runFfmpeg, TestResources, waitFor } from './harness.js';
+import { deadPort, httpViewer, publishArgs, runFfmpeg, TestResources, waitFor } from './harness.js';
 
 /**
  * `cluster { token_traverse on; }` (issue 16, srs-wave2-spec §4.5): every
@@ -10,13 +9,6 @@ import { httpViewer, publishArgs, runFfmpeg, TestResources, waitFor } from './ha
  * origin listed is dead, so the check also shows it moves on to the next.
  */
 
-async function deadPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('token traverse: the origin judges each edge client token', () => {
   const originSide = new TestResources();

@@ -11,11 +11,18 @@ import { WireReader, counterRandom } from './rtmp-test-kit.js';
 const CONNECT_REPLY = { windowAckSize: 2_500_000, peerBandwidth: 2_500_000, chunkSize: 60_000, serverIp: '127.0.0.1', pid: 1, clientId: 'c1' };
 
 /** Our client and our server, both sans-I/O, wired to each other in memory. */
+/** What a client sink was told, in order: results and statuses as events, media as `media` entries. */
+type Told = RtmpClientEvent | { type: 'media'; kind: string; timestamp: number; payload: Buffer };
+
+function recordingClient(told: Told[], options = { app: 'live', tcUrl: 'rtmp://127.0.0.1/live', connectArgs: { srs_ts_via: 'a b' } }): RtmpClientConnection {
+  return new RtmpClientConnection(options, { event: (event) => told.push(event), media: (kind, timestamp, payload) => told.push({ type: 'media', kind, timestamp, payload }) });
+}
+
 class Pair {
-  readonly client = new RtmpClientConnection({ app: 'live', tcUrl: 'rtmp://127.0.0.1/live', connectArgs: { srs_ts_via: 'a b' } });
+  clientEvents: Told[] = [];
+  readonly client = recordingClient(this.clientEvents);
   readonly server = new RtmpServerConnection({ clientId: 'c1', randomBytes: counterRandom(1) });
   serverEvents: RtmpEvent[] = [];
-  clientEvents: RtmpClientEvent[] = [];
 
   /** Moves the client's output to the server and the server's answers back until both are quiet. */
   pump(serverBytes?: Buffer): void {
@@ -27,7 +34,7 @@ class Pair {
       const bytes = toClient === undefined ? answer : answer === undefined ? toClient : Buffer.concat([toClient, answer]);
       toClient = undefined;
       if (bytes === undefined && toServer === undefined) return;
-      if (bytes !== undefined) this.clientEvents.push(...this.client.feed(bytes));
+      if (bytes !== undefined) this.client.feed(bytes);
     }
   }
 
@@ -37,10 +44,8 @@ class Pair {
     this.pump(this.server.acceptConnect(CONNECT_REPLY));
   }
 
-  takeClientEvents(): RtmpClientEvent[] {
-    const events = this.clientEvents;
-    this.clientEvents = [];
-    return events;
+  takeClientEvents(): Told[] {
+    return this.clientEvents.splice(0);
   }
 }
 
@@ -75,8 +80,12 @@ describe('RtmpClientConnection against RtmpServerConnection (both sans-I/O)', ()
     // Media the way the server's players write it: chunks at the connect reply's chunk size, aggregates split.
     const media = new ChunkWriter(60_000);
     const frame = Buffer.from([0x17, 0x01, 0, 0, 0, 1, 2, 3]);
-    const events = pair.client.feed(media.encode({ typeId: 9, timestamp: 40, streamId: 1, payload: frame }, 6));
-    expect(events).toEqual([{ type: 'media', kind: 'video', timestamp: 40, payload: frame }]);
+    pair.client.feed(media.encode({ typeId: 9, timestamp: 40, streamId: 1, payload: frame }, 6));
+    expect(pair.takeClientEvents()).toEqual([{ type: 'media', kind: 'video', timestamp: 40, payload: frame }]);
+
+    // A status and media in one read reach the sink in wire order (an edge pull unpublishes on UnpublishNotify, then republishes on media).
+    pair.client.feed(Buffer.concat([pair.server.playStatus(1, 'NetStream.Play.UnpublishNotify', 'gone'), media.encode({ typeId: 9, timestamp: 80, streamId: 1, payload: frame }, 6)]));
+    expect(pair.takeClientEvents().map((e) => (e.type === 'status' ? e.status.code : e.type))).toEqual(['NetStream.Play.UnpublishNotify', 'media']);
   });
 
   it('publishes: releaseStream, FCPublish and createStream leave together, publish is answered with Publish.Start', () => {
@@ -119,8 +128,9 @@ describe('RtmpClientConnection against RtmpServerConnection (both sans-I/O)', ()
   });
 
   it('refuses bytes before start, a second start, and an S0 of another version, as ProtocolErrors', () => {
-    expect(() => new RtmpClientConnection({ app: 'a', tcUrl: 'rtmp://h/a' }).feed(Buffer.alloc(1))).toThrow(ProtocolError);
-    const client = new RtmpClientConnection({ app: 'a', tcUrl: 'rtmp://h/a' });
+    const ignore = { event: () => undefined, media: () => undefined };
+    expect(() => new RtmpClientConnection({ app: 'a', tcUrl: 'rtmp://h/a' }, ignore).feed(Buffer.alloc(1))).toThrow(ProtocolError);
+    const client = new RtmpClientConnection({ app: 'a', tcUrl: 'rtmp://h/a' }, ignore);
     client.start();
     expect(() => client.start()).toThrow(ProtocolError);
     const s0s1s2 = Buffer.alloc(3073);
