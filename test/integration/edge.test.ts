@@ -94,6 +94,28 @@ describe('edge: pulls from its origin on the first viewer, shares it, stops afte
     expect(viewer.statuses.some((status) => status.code === 'NetStream.Play.PublishNotify')).toBe(true);
   }, 60_000);
 
+  it('resumes edge viewers when the origin server itself restarts on the same port', async () => {
+    const first = await originSide.startServer('listen 0; vhost __defaultVhost__ { }');
+    const port = first.port;
+    const firstPublisher = runFfmpeg(publishArgs(first.url('live/s'), 60));
+    originSide.children.push(firstPublisher);
+    await waitFor('the origin stream', () => first.app.hub.get('__defaultVhost__/live/s')?.isActive, 15_000);
+    const edge = await edgeSide.startServer(edgeConfig(`127.0.0.1:${port}`), { edge: FAST_EDGE });
+    const viewer = await countingPlayer(edge.url('live/s'));
+    edgeSide.clients.push(viewer.client);
+    await waitFor('media through the origin', () => viewer.media() > 50, 15_000);
+
+    // The origin server goes away (its encoder with it) and a new one comes up on the same port (stop is idempotent).
+    firstPublisher.child.kill('SIGKILL');
+    await first.stop();
+    await waitFor('the edge viewer told the stream stopped', () => viewer.statuses.some((status) => status.code === 'NetStream.Play.UnpublishNotify'), 15_000);
+    const before = viewer.media();
+    const second = await originSide.startServer(`listen ${port}; vhost __defaultVhost__ { }`);
+    originSide.children.push(runFfmpeg(publishArgs(second.url('live/s'), 30)));
+    await waitFor('media from the restarted origin', () => viewer.media() > before + 50, 30_000);
+    expect(edge.app.registry.list().filter((client) => client.type === 'rtmp-pull')).toHaveLength(1);
+  }, 90_000);
+
   it('pushes a publish made at the edge to the origin, whose on_publish gates it: a refused one ends the encoder', async () => {
     const hooks = await originSide.startHooks((call, res) => res.end(String(call.json.param).includes('token=bad') ? '1' : '0'));
     const origin = await originSide.startServer(`listen 0; vhost __defaultVhost__ { http_hooks { enabled on; on_publish ${hooks.url('/publish')}; } }`);
